@@ -1,0 +1,193 @@
+/*
+ * The interpreter's run loop: fetch, decode, execute, and deliver
+ * exceptions and interrupts between instructions.
+ *
+ * Faults are raised with cpu_fault(), which longjmps back here. The
+ * instruction's EIP and ESP are restored (every other register is written
+ * only after the instruction's last access that can fault) and the
+ * exception is delivered, combined with one already being delivered by the
+ * double-fault rules of SDM vol. 3, 6.15, table 6-5.
+ */
+#include "decode.h"
+#include "exec.h"
+#include "fault.h"
+#include "lintas/log.h"
+#include "trace.h"
+
+void cpu_fault(struct cpu *cpu, int vector, uint32_t error_code)
+{
+    cpu->fault_vector = vector;
+    cpu->fault_error = exc_has_error_code(vector) ? error_code : 0;
+    longjmp(cpu->fault_jmp, 1);
+}
+
+void cpu_shutdown(struct cpu *cpu)
+{
+    cpu->fault_vector = -1;
+    longjmp(cpu->fault_jmp, 1);
+}
+
+static bool is_contributory(int vector)
+{
+    return vector == EXC_DE || (vector >= EXC_TS && vector <= EXC_GP);
+}
+
+/* Deliver the exception cpu_fault() recorded. Returns false when the CPU
+ * must shut down (triple fault). */
+static bool deliver_exception(struct cpu *cpu)
+{
+    int vector = cpu->fault_vector;
+    uint32_t error = cpu->fault_error;
+    int first = cpu->exc_depth_vector;
+
+    if (vector < 0)
+        return false;
+    if (first >= 0) {
+        if (first == EXC_DF && (is_contributory(vector) || vector == EXC_PF))
+            return false;
+        if ((is_contributory(first) && is_contributory(vector)) ||
+            (first == EXC_PF && (is_contributory(vector) || vector == EXC_PF))) {
+            vector = EXC_DF;
+            error = 0;
+        }
+    }
+    cpu->exc_depth_vector = vector;
+    cpu_deliver_interrupt(cpu, vector, INTR_EXCEPTION, exc_has_error_code(vector), error,
+                          (uint32_t)cpu->eip);
+    cpu->exc_depth_vector = -1;
+    return true;
+}
+
+/* Fetch and decode the instruction at CS:EIP. Bytes past the CS limit raise
+ * #GP(0); bytes on an unmapped page raise #PF only if the decoder needs
+ * them. */
+static void fetch_decode(struct cpu *cpu, struct insn *in)
+{
+    const struct seg_cache *cs = &cpu->seg[SEG_CS];
+    uint32_t eip = (uint32_t)cpu->eip;
+    bool user = cpu_user_access(cpu);
+    bool code32 = (cs->attr & SEG_ATTR_DB) != 0;
+
+    if (eip > cs->hi)
+        cpu_fault(cpu, EXC_GP, 0);
+    uint32_t lin = cs->base + eip;
+    uint64_t to_limit = (uint64_t)cs->hi - eip + 1;
+    size_t avail = 0x1000 - (lin & 0xfff);
+    if (avail > to_limit)
+        avail = (size_t)to_limit;
+    if (avail > INSN_MAX_LEN)
+        avail = INSN_MAX_LEN;
+
+    const uint8_t *page = mmu_code_page(cpu, lin, user);
+    int r = DECODE_NEED_MORE;
+    if (page)
+        r = decode_insn(page + (lin & 0xfff), avail, code32, in);
+    if (r == DECODE_NEED_MORE) {
+        /* Crossing into the next page or code outside RAM: gather bytes one
+         * at a time so only the bytes the decoder asks for are fetched. */
+        uint8_t buf[INSN_MAX_LEN];
+        size_t have = 0;
+        size_t max = to_limit < INSN_MAX_LEN ? (size_t)to_limit : INSN_MAX_LEN;
+        while (r == DECODE_NEED_MORE) {
+            if (have == max)
+                cpu_fault(cpu, EXC_GP, 0);
+            buf[have] = mmu_fetch_byte(cpu, lin + (uint32_t)have, user);
+            have++;
+            r = decode_insn(buf, have, code32, in);
+        }
+    }
+    if (r == DECODE_TOO_LONG)
+        cpu_fault(cpu, EXC_GP, 0);
+}
+
+static void deliver_external(struct cpu *cpu, int vector)
+{
+    cpu->halted = false;
+    cpu->insn_eip = cpu->eip;
+    cpu->insn_esp = cpu->regs[R_ESP];
+    cpu->exc_depth_vector = -1;
+    cpu_deliver_interrupt(cpu, vector, INTR_EXTERNAL, false, 0, (uint32_t)cpu->eip);
+}
+
+/* Between instructions: take an NMI, then a maskable interrupt, unless the
+ * previous instruction opened an interrupt shadow (STI, MOV SS, POP SS). */
+static void check_interrupts(struct cpu *cpu)
+{
+    if (cpu->inhibit_irq) {
+        cpu->inhibit_irq = false;
+        return;
+    }
+    if (cpu->nmi_pending && !cpu->nmi_blocked) {
+        cpu->nmi_pending = false;
+        cpu->nmi_blocked = true;
+        deliver_external(cpu, EXC_NMI);
+    } else if (cpu->intr_line && (cpu->eflags & FL_IF) && cpu->intc.ack) {
+        deliver_external(cpu, cpu->intc.ack(cpu->intc.opaque) & 0xff);
+    }
+}
+
+static bool is_software_interrupt(unsigned op)
+{
+    return op == OP_INT_I || op == OP_INT3 || op == OP_INTO || op == OP_INT1;
+}
+
+static void step(struct cpu *cpu)
+{
+    struct insn in;
+    bool single_step = (cpu->eflags & FL_TF) != 0;
+
+    cpu->insn_eip = cpu->eip;
+    cpu->insn_esp = cpu->regs[R_ESP];
+    fetch_decode(cpu, &in);
+    if (cpu->log && (cpu->log->mask & (LOG_IN_ASM | LOG_EXEC)))
+        trace_insn(cpu, &in);
+    cpu->eip = (uint32_t)(cpu->eip + in.len);
+    exec_table[in.op](cpu, &in);
+    cpu->icount++;
+
+    /* Single-step trap after the instruction (SDM vol. 3, 17.3.1.4);
+     * software interrupts clear TF on entry and are not trapped. */
+    if (single_step && !(is_software_interrupt(in.op) && !(cpu->eflags & FL_TF))) {
+        cpu->dr[6] |= 1u << 14; /* BS */
+        cpu->insn_eip = cpu->eip;
+        cpu->insn_esp = cpu->regs[R_ESP];
+        cpu_fault(cpu, EXC_DB, 0);
+    }
+}
+
+enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
+{
+    cpu->run_budget = max_insns;
+    if (setjmp(cpu->fault_jmp)) {
+        cpu->eip = cpu->insn_eip;
+        cpu->regs[R_ESP] = cpu->insn_esp;
+        if (cpu->stop_on_exception && cpu->fault_vector >= 0) {
+            cpu->last_exception = cpu->fault_vector;
+            cpu->last_error_code = cpu->fault_error;
+            cpu->exc_depth_vector = -1;
+            return CPU_EXIT_EXCEPTION;
+        }
+        if (!deliver_exception(cpu)) {
+            cpu->exc_depth_vector = -1;
+            cpu->halted = true;
+            return CPU_EXIT_SHUTDOWN;
+        }
+        if (cpu->run_budget)
+            cpu->run_budget--;
+    }
+    for (;;) {
+        if (cpu->exit_request) {
+            cpu->exit_request = false;
+            return CPU_EXIT_REQUEST;
+        }
+        check_interrupts(cpu);
+        if (cpu->halted)
+            return CPU_EXIT_HALT;
+        if (cpu->run_budget == 0)
+            return CPU_EXIT_BUDGET;
+        step(cpu);
+        cpu->run_budget--;
+        if (cpu->halted)
+            return CPU_EXIT_HALT;
+    }
+}

@@ -1,0 +1,267 @@
+/*
+ * Paging and the software TLB (SDM vol. 3, chapter 4, 32-bit paging).
+ *
+ * Every linear access that misses the TLB comes here: the page tables are
+ * walked, permissions checked, accessed/dirty bits set and the TLB entry
+ * for the page filled, so that the next access to the page is a few host
+ * instructions (cpu/access.h). With paging off the same TLB caches the
+ * identity mapping, which keeps one fast path for both cases.
+ */
+#include <string.h>
+
+#include "access.h"
+#include "fault.h"
+#include "lintas/mem.h"
+
+enum {
+    PTE_P = 1u << 0, PTE_RW = 1u << 1, PTE_US = 1u << 2, PTE_A = 1u << 5,
+    PTE_D = 1u << 6, PTE_PS = 1u << 7, PTE_G = 1u << 8,
+};
+enum { PF_P = 1u << 0, PF_W = 1u << 1, PF_U = 1u << 2 };
+
+/* The outcome of a successful walk. */
+struct translation {
+    uint64_t page;  /* physical address of the 4 KiB page */
+    bool writable;  /* a write by this privilege is allowed */
+    bool dirty;     /* the dirty bit is already set */
+    bool global;
+    bool large;     /* came from a 4 MiB page */
+};
+
+static bool paging_on(const struct cpu *cpu)
+{
+    return (cpu->cr0 & CR0_PG) != 0;
+}
+
+static _Noreturn void page_fault(struct cpu *cpu, uint32_t lin, uint32_t code)
+{
+    cpu->cr2 = lin;
+    cpu_fault(cpu, EXC_PF, code);
+}
+
+static void set_bits(struct cpu *cpu, uint64_t entry_addr, uint32_t entry, uint32_t bits)
+{
+    if ((entry & bits) != bits)
+        mem_write(cpu->mem, entry_addr, entry | bits, 4);
+}
+
+/*
+ * Walk the page tables for one access. With set_bits_ok the accessed and
+ * dirty bits are updated and faults raised; without it (a debugger peek)
+ * the walk has no side effects and returns false where it would fault.
+ */
+static bool walk(struct cpu *cpu, uint32_t lin, enum access_kind kind, bool user,
+                 bool side_effects, struct translation *t)
+{
+    bool write = kind == ACCESS_WRITE;
+    uint64_t pde_addr = (cpu->cr3 & 0xfffff000u) | ((lin >> 20) & 0xffc);
+    uint32_t pde = mem_read(cpu->mem, pde_addr, 4);
+    uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0);
+
+    if (!(pde & PTE_P)) {
+        if (side_effects)
+            page_fault(cpu, lin, code);
+        return false;
+    }
+
+    uint32_t pte;
+    uint64_t pte_addr = 0;
+    bool large = (pde & PTE_PS) && (cpu->cr4 & CR4_PSE);
+    if (large) {
+        pte = pde;
+    } else {
+        pte_addr = (pde & 0xfffff000u) | ((lin >> 10) & 0xffc);
+        pte = mem_read(cpu->mem, pte_addr, 4);
+        if (!(pte & PTE_P)) {
+            if (side_effects)
+                page_fault(cpu, lin, code);
+            return false;
+        }
+    }
+
+    /* Combined rights are the stricter of the two levels (SDM vol. 3,
+     * 4.6.1). Supervisor writes ignore R/W unless CR0.WP is set. */
+    uint32_t rights = large ? pde : (pde & pte);
+    bool user_ok = (rights & PTE_US) != 0;
+    bool rw = (rights & PTE_RW) != 0;
+    bool writable = user ? (user_ok && rw) : (rw || !(cpu->cr0 & CR0_WP));
+    if ((user && !user_ok) || (write && !writable)) {
+        if (side_effects)
+            page_fault(cpu, lin, code | PF_P);
+        return false;
+    }
+
+    if (side_effects) {
+        if (large) {
+            set_bits(cpu, pde_addr, pde, PTE_A | (write ? PTE_D : 0));
+        } else {
+            set_bits(cpu, pde_addr, pde, PTE_A);
+            set_bits(cpu, pte_addr, pte, PTE_A | (write ? PTE_D : 0));
+        }
+        if (write)
+            pte |= PTE_D;
+    }
+
+    t->page = large ? ((pde & 0xffc00000u) | (lin & 0x003ff000u)) : (pte & 0xfffff000u);
+    t->writable = writable;
+    t->dirty = (pte & PTE_D) != 0;
+    t->global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE);
+    t->large = large;
+    return true;
+}
+
+static void tlb_fill(struct cpu *cpu, uint32_t lin, bool user, const struct translation *t)
+{
+    struct tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+    uint32_t vpage = lin & 0xfffff000u;
+    uint8_t *host = mem_host_page(cpu->mem, t->page, false);
+
+    e->paddr = (uint32_t)t->page;
+    e->global = t->global;
+    if (!host) {
+        /* MMIO: every access goes through the slow path to the device. */
+        e->tag_read = e->tag_write = e->tag_exec = TLB_INVALID;
+        e->addend = 0;
+        return;
+    }
+    e->addend = (uintptr_t)host - vpage;
+    e->tag_read = vpage;
+    e->tag_exec = vpage;
+    /* A write may use the fast path only once the dirty bit is set, so the
+     * first write to a clean page still walks and marks it. ROM pages have no
+     * writable host mapping. */
+    bool fast_write = t->writable && t->dirty && mem_host_page(cpu->mem, t->page, true) == host;
+    e->tag_write = fast_write ? vpage : TLB_INVALID;
+    if (t->large)
+        cpu->tlb_has_large = true;
+}
+
+uint64_t mmu_translate(struct cpu *cpu, uint32_t lin, enum access_kind kind, bool user)
+{
+    struct translation t;
+    if (paging_on(cpu)) {
+        walk(cpu, lin, kind, user, true, &t);
+    } else {
+        t = (struct translation){ .page = lin & 0xfffff000u, .writable = true, .dirty = true };
+    }
+    tlb_fill(cpu, lin, user, &t);
+    return t.page | (lin & 0xfff);
+}
+
+uint32_t tlb_read_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user)
+{
+    unsigned first = 0x1000 - (lin & 0xfff);
+    if (first >= size) {
+        uint64_t pa = mmu_translate(cpu, lin, ACCESS_READ, user);
+        return mem_read(cpu->mem, pa, size);
+    }
+    /* The access straddles two pages: both must translate before either is
+     * read, so a #PF on the second page reports the second page's address. */
+    uint64_t pa0 = mmu_translate(cpu, lin, ACCESS_READ, user);
+    uint64_t pa1 = mmu_translate(cpu, lin + first, ACCESS_READ, user);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t pa = i < first ? pa0 + i : pa1 + (i - first);
+        v |= mem_read(cpu->mem, pa, 1) << (8 * i);
+    }
+    return v;
+}
+
+void tlb_write_slow(struct cpu *cpu, uint32_t lin, uint32_t value, unsigned size, bool user)
+{
+    unsigned first = 0x1000 - (lin & 0xfff);
+    if (first >= size) {
+        uint64_t pa = mmu_translate(cpu, lin, ACCESS_WRITE, user);
+        mem_write(cpu->mem, pa, value, size);
+        return;
+    }
+    uint64_t pa0 = mmu_translate(cpu, lin, ACCESS_WRITE, user);
+    uint64_t pa1 = mmu_translate(cpu, lin + first, ACCESS_WRITE, user);
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t pa = i < first ? pa0 + i : pa1 + (i - first);
+        mem_write(cpu->mem, pa, (value >> (8 * i)) & 0xff, 1);
+    }
+}
+
+const uint8_t *mmu_code_page(struct cpu *cpu, uint32_t lin, bool user)
+{
+    const struct tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_exec != (lin & 0xfffff000u)) {
+        mmu_translate(cpu, lin, ACCESS_EXEC, user);
+        if (e->tag_exec != (lin & 0xfffff000u))
+            return NULL;
+    }
+    return (const uint8_t *)(e->addend + (lin & 0xfffff000u));
+}
+
+uint8_t mmu_fetch_byte(struct cpu *cpu, uint32_t lin, bool user)
+{
+    const uint8_t *page = mmu_code_page(cpu, lin, user);
+    if (page)
+        return page[lin & 0xfff];
+    return (uint8_t)mem_read(cpu->mem, mmu_translate(cpu, lin, ACCESS_EXEC, user), 1);
+}
+
+bool mmu_peek(struct cpu *cpu, uint32_t lin, void *buf, size_t len)
+{
+    uint8_t *out = buf;
+    while (len > 0) {
+        struct translation t = { .page = lin & 0xfffff000u };
+        if (paging_on(cpu) && !walk(cpu, lin, ACCESS_READ, false, false, &t))
+            return false;
+        uint8_t *host = mem_host_page(cpu->mem, t.page, false);
+        if (!host)
+            return false;
+        size_t n = 0x1000 - (lin & 0xfff);
+        if (n > len)
+            n = len;
+        memcpy(out, host + (lin & 0xfff), n);
+        out += n;
+        lin += (uint32_t)n;
+        len -= n;
+    }
+    return true;
+}
+
+void vprobe_write(struct cpu *cpu, int seg, uint32_t off, unsigned size)
+{
+    uint32_t lin = seg_addr(cpu, seg, off, size, SEG_ACC_WRITE);
+    bool user = cpu_user_access(cpu);
+    mmu_translate(cpu, lin, ACCESS_WRITE, user);
+    if ((lin & 0xfff) + size > 0x1000)
+        mmu_translate(cpu, (lin | 0xfff) + 1, ACCESS_WRITE, user);
+}
+
+static void tlb_invalidate(struct tlb_entry *e)
+{
+    e->tag_read = e->tag_write = e->tag_exec = TLB_INVALID;
+    e->global = 0;
+}
+
+void cpu_tlb_flush_all(struct cpu *cpu)
+{
+    for (unsigned u = 0; u < 2; u++)
+        for (unsigned i = 0; i < TLB_SIZE; i++)
+            tlb_invalidate(&cpu->tlb[u][i]);
+    cpu->tlb_has_large = false;
+}
+
+void tlb_flush_nonglobal(struct cpu *cpu)
+{
+    for (unsigned u = 0; u < 2; u++)
+        for (unsigned i = 0; i < TLB_SIZE; i++)
+            if (!cpu->tlb[u][i].global)
+                tlb_invalidate(&cpu->tlb[u][i]);
+}
+
+void tlb_flush_page(struct cpu *cpu, uint32_t lin)
+{
+    /* The TLB holds 4 KiB pieces of 4 MiB pages; INVLPG of a large page
+     * must drop all of them (SDM vol. 3, 4.10.4.1), so flush everything. */
+    if (cpu->tlb_has_large) {
+        cpu_tlb_flush_all(cpu);
+        return;
+    }
+    for (unsigned u = 0; u < 2; u++)
+        tlb_invalidate(&cpu->tlb[u][(lin >> 12) & (TLB_SIZE - 1)]);
+}
