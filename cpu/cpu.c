@@ -6,6 +6,7 @@
 
 #include "disas.h"
 #include "flags.h"
+#include "icache.h"
 #include "lintas/cpu.h"
 #include "lintas/log.h"
 #include "seg.h"
@@ -21,6 +22,11 @@ struct cpu *cpu_create(struct phys_mem *mem, struct io_bus *io, const struct log
     struct cpu *cpu = calloc(1, sizeof(*cpu));
     if (!cpu)
         return NULL;
+    cpu->icache = calloc(1, sizeof(*cpu->icache));
+    if (!cpu->icache) {
+        free(cpu);
+        return NULL;
+    }
     cpu->mem = mem;
     cpu->io = io;
     cpu->log = log;
@@ -33,6 +39,7 @@ void cpu_destroy(struct cpu *cpu)
     if (!cpu)
         return;
     disas_close(cpu);
+    free(cpu->icache);
     free(cpu);
 }
 

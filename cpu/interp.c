@@ -11,6 +11,7 @@
 #include "decode.h"
 #include "exec.h"
 #include "fault.h"
+#include "icache.h"
 #include "lintas/log.h"
 #include "trace.h"
 
@@ -60,8 +61,8 @@ static bool deliver_exception(struct cpu *cpu)
 
 /* Fetch and decode the instruction at CS:EIP. Bytes past the CS limit raise
  * #GP(0); bytes on an unmapped page raise #PF only if the decoder needs
- * them. */
-static void fetch_decode(struct cpu *cpu, struct insn *in)
+ * them. Returns the decoded instruction, usually from the cache. */
+static const struct insn *fetch_decode(struct cpu *cpu, struct insn *scratch)
 {
     const struct seg_cache *cs = &cpu->seg[SEG_CS];
     uint32_t eip = (uint32_t)cpu->eip;
@@ -80,8 +81,16 @@ static void fetch_decode(struct cpu *cpu, struct insn *in)
 
     const uint8_t *page = mmu_code_page(cpu, lin, user);
     int r = DECODE_NEED_MORE;
-    if (page)
-        r = decode_insn(page + (lin & 0xfff), avail, code32, in);
+    if (page) {
+        const uint8_t *p = page + (lin & 0xfff);
+        bool cacheable = (lin & 0xfff) <= 0x1000 - 16;
+        struct icache_entry *e = icache_slot(cpu->icache, p);
+        if (cacheable && icache_hit(e, p, code32) && e->in.len <= avail)
+            return &e->in;
+        r = decode_insn(p, avail, code32, scratch);
+        if (r == DECODE_OK && cacheable)
+            icache_fill(e, p, code32, scratch);
+    }
     if (r == DECODE_NEED_MORE) {
         /* Crossing into the next page or code outside RAM: gather bytes one
          * at a time so only the bytes the decoder asks for are fetched. */
@@ -93,11 +102,12 @@ static void fetch_decode(struct cpu *cpu, struct insn *in)
                 cpu_fault(cpu, EXC_GP, 0);
             buf[have] = mmu_fetch_byte(cpu, lin + (uint32_t)have, user);
             have++;
-            r = decode_insn(buf, have, code32, in);
+            r = decode_insn(buf, have, code32, scratch);
         }
     }
     if (r == DECODE_TOO_LONG)
         cpu_fault(cpu, EXC_GP, 0);
+    return scratch;
 }
 
 static void deliver_external(struct cpu *cpu, int vector)
@@ -133,21 +143,24 @@ static bool is_software_interrupt(unsigned op)
 
 static void step(struct cpu *cpu)
 {
-    struct insn in;
+    struct insn scratch;
     bool single_step = (cpu->eflags & FL_TF) != 0;
 
     cpu->insn_eip = cpu->eip;
     cpu->insn_esp = cpu->regs[R_ESP];
-    fetch_decode(cpu, &in);
+    const struct insn *in = fetch_decode(cpu, &scratch);
     if (cpu->log && (cpu->log->mask & (LOG_IN_ASM | LOG_EXEC)))
-        trace_insn(cpu, &in);
-    cpu->eip = (uint32_t)(cpu->eip + in.len);
-    exec_table[in.op](cpu, &in);
+        trace_insn(cpu, in);
+    /* IP wraps at 64 KiB in 16-bit code. */
+    uint32_t next = (uint32_t)cpu->eip + in->len;
+    cpu->eip = (cpu->seg[SEG_CS].attr & SEG_ATTR_DB) ? next : (next & 0xffff);
+    unsigned op = in->op;
+    exec_table[op](cpu, in);
     cpu->icount++;
 
     /* Single-step trap after the instruction (SDM vol. 3, 17.3.1.4);
      * software interrupts clear TF on entry and are not trapped. */
-    if (single_step && !(is_software_interrupt(in.op) && !(cpu->eflags & FL_TF))) {
+    if (single_step && !(is_software_interrupt(op) && !(cpu->eflags & FL_TF))) {
         cpu->dr[6] |= 1u << 14; /* BS */
         cpu->insn_eip = cpu->eip;
         cpu->insn_esp = cpu->regs[R_ESP];

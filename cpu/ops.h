@@ -6,6 +6,9 @@
  * S = segment register, J = relative target, O = memory offset (moffs).
  * Byte and word/dword forms share an op: struct insn's osize tells them apart.
  */
+#ifndef CPU_OPS_H
+#define CPU_OPS_H
+
 #define CPU_OPS(X) \
     X(UD) X(NOP) X(NOP_E) X(ESC) X(WAIT) \
     X(ALU_EG) X(ALU_GE) X(ALU_AI) X(ALU_EI) \
@@ -40,3 +43,5 @@ enum op {
 };
 
 extern const char *const op_names[OP_COUNT];
+
+#endif

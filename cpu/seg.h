@@ -85,8 +85,21 @@ void seg_set_accessed(struct cpu *cpu, uint16_t sel, struct descriptor *d);
 
 /* Load ES, SS, DS, FS or GS as MOV, POP and LDS/LES/LFS/LGS/LSS do: plain
  * base = sel << 4 in real and V86 mode; in protected mode every check of SDM
- * vol. 2, MOV (#GP, #SS, #NP with the selector as error code). */
+ * vol. 2, MOV (#GP, #SS, #NP with the selector as error code). In real and
+ * V86 mode it also loads CS for far transfers. */
 void seg_load(struct cpu *cpu, int seg, uint16_t sel);
+
+/* The protected-mode checks of seg_load for ES, SS, DS, FS or GS at
+ * privilege cpl, without touching any register: on success the descriptor
+ * is marked accessed and *out holds the cache to install. vector replaces
+ * #GP for the general failures (#TS during a task switch) and ext is ORed
+ * into every error code; a missing segment is #SS (SS) or #NP (others). */
+void seg_prepare_load(struct cpu *cpu, int seg, uint16_t sel, unsigned cpl, int vector,
+                      uint32_t ext, struct seg_cache *out);
+
+/* Make a segment register unusable with a null selector (protected mode:
+ * every access through it faults). */
+void seg_load_null(struct cpu *cpu, int seg, uint16_t sel);
 
 /* Load CS for a far transfer whose checks are done: sets the cache from the
  * descriptor with RPL forced to cpl, and the CPL. */

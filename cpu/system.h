@@ -26,6 +26,49 @@ enum task_reason { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT };
 void task_switch(struct cpu *cpu, uint16_t sel, struct descriptor d, enum task_reason reason,
                  bool push_error, uint32_t error_code);
 
+/* task_switch with ext (0 or 1) ORed into the error codes of the faults it
+ * raises: 1 when an exception or an external interrupt caused the switch
+ * (SDM vol. 3, 6.13). */
+void task_switch_ext(struct cpu *cpu, uint16_t sel, struct descriptor d, enum task_reason reason,
+                     bool push_error, uint32_t error_code, uint32_t ext);
+
+/* The TSS descriptor a task gate or a back link names: it must be in the
+ * GDT and be a TSS that is busy (IRET) or available (otherwise), else
+ * vector(sel | ext). Presence and limit are task_switch's checks. */
+struct descriptor task_fetch_tss(struct cpu *cpu, uint16_t sel, bool busy, int vector, uint32_t ext);
+
+/*
+ * A stack that a far CALL or an interrupt builds before it commits: a copy
+ * of the stack segment's cache and the stack pointer. Writes go straight to
+ * memory; SS and ESP change only in frame_commit, so a fault on the way
+ * leaves the registers as they were.
+ */
+struct stack_frame {
+    struct seg_cache ss;
+    uint32_t esp;  /* only the low 16 bits move when ss is a 16-bit stack */
+    bool new_ss;   /* ss comes from the TSS, not from SS */
+    bool user;     /* the writes are made with user privilege */
+};
+
+/* The current stack, written at the current privilege. */
+void frame_current(struct cpu *cpu, struct stack_frame *f);
+
+/* The inner stack for privilege dpl from the current TSS, with every check
+ * of an inter-privilege CALL or interrupt (SDM vol. 2, CALL and INT n): #TS
+ * for a bad TSS or stack selector, #SS when the stack is not present; ext
+ * is ORed into the error codes. Marks the stack descriptor accessed. */
+void frame_inner(struct cpu *cpu, unsigned dpl, uint32_t ext, struct stack_frame *f);
+
+/* Fault with vector(error_code) unless bytes more fit below the top. */
+void frame_reserve(struct cpu *cpu, const struct stack_frame *f, unsigned bytes, int vector,
+                   uint32_t error_code);
+
+/* Push size bytes; the room must have been reserved. */
+void frame_push(struct cpu *cpu, struct stack_frame *f, uint32_t value, unsigned size);
+
+/* Install the frame's SS (when new) and ESP. Cannot fault. */
+void frame_commit(struct cpu *cpu, const struct stack_frame *f);
+
 /* #GP(0) unless the current privilege may access size bytes at port: CPL <=
  * IOPL in protected mode, else the TSS I/O permission bitmap (SDM vol. 1,
  * 18.5). Real mode always may. */

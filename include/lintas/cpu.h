@@ -18,6 +18,7 @@
 struct phys_mem;
 struct io_bus;
 struct logger;
+struct icache;
 
 /* Processor signature (CPUID leaf 1 EAX, and EDX after RESET): family 6,
  * model 5, stepping 2, a Pentium II. */
@@ -161,6 +162,7 @@ struct cpu {
     struct tlb_entry tlb[2][TLB_SIZE]; /* [0] supervisor, [1] user */
     bool tlb_has_large;                /* a 4 MiB page is cached somewhere */
 
+    struct icache *icache; /* decoded instructions, a host-side cache */
     struct phys_mem *mem;
     struct io_bus *io;
     const struct logger *log;

@@ -1,0 +1,168 @@
+/*
+ * Processor identification and model-specific registers: CPUID as a
+ * Pentium II reports it, the time-stamp counter, RDMSR/WRMSR, RDPMC and the
+ * SYSENTER/SYSEXIT fast system calls (SDM vol. 2; vol. 3, 17.17 and 5.8.7).
+ *
+ * CPUID advertises exactly what the interpreter implements: a feature bit
+ * is set only when guests may rely on the feature.
+ */
+#include "exec.h"
+#include "fault.h"
+#include "seg.h"
+#include "system.h"
+
+/* CPUID.1:EDX feature bits (SDM vol. 2, CPUID, table 3-11). */
+enum {
+    FEAT_PSE = 1u << 3, FEAT_TSC = 1u << 4, FEAT_MSR = 1u << 5, FEAT_CX8 = 1u << 8,
+    FEAT_SEP = 1u << 11, FEAT_PGE = 1u << 13, FEAT_CMOV = 1u << 15,
+};
+#define CPUID_FEATURES (FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV)
+
+/* The MSRs this CPU has (SDM vol. 4, table 2-2 for the P6 family). */
+enum {
+    MSR_TSC = 0x10,
+    MSR_APIC_BASE = 0x1b,
+    MSR_SYSENTER_CS = 0x174,
+    MSR_SYSENTER_ESP = 0x175,
+    MSR_SYSENTER_EIP = 0x176,
+};
+/* IA32_APIC_BASE: BSP flag (read-only), enable, and a base below 64 GiB. */
+#define APIC_BASE_BSP 0x100u
+#define APIC_BASE_WRITABLE 0xffffff800ull
+
+/* The P6 has two performance counters (SDM vol. 3, 18.6). */
+#define P6_PMC_COUNT 2
+
+struct cpuid_leaf {
+    uint32_t eax, ebx, ecx, edx;
+};
+
+/* "GenuineIntel" is spread over EBX, EDX, ECX. Leaf 2 lists the Pentium
+ * II's caches and TLBs as descriptor bytes: 01 02 03 (instruction and data
+ * TLBs), 43 (512 KiB L2), 08 and 0C (16 KiB L1 instruction and data), 04
+ * (4 MiB-page data TLB); the low byte 01 says one call returns them all. */
+static const struct cpuid_leaf cpuid_leaves[] = {
+    { 2, 0x756e6547, 0x6c65746e, 0x49656e69 },
+    { CPU_SIGNATURE, 0, 0, CPUID_FEATURES },
+    { 0x03020101, 0, 0, 0x0c040843 },
+};
+#define CPUID_MAX_LEAF (sizeof(cpuid_leaves) / sizeof(cpuid_leaves[0]) - 1)
+
+static uint64_t tsc_read(const struct cpu *cpu)
+{
+    return cpu->icount + cpu->tsc_offset;
+}
+
+static void set_edx_eax(struct cpu *cpu, uint64_t v)
+{
+    cpu->regs[R_EAX] = (uint32_t)v;
+    cpu->regs[R_EDX] = (uint32_t)(v >> 32);
+}
+
+void exec_CPUID(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    uint32_t leaf = (uint32_t)cpu->regs[R_EAX];
+    /* Leaves past the maximum answer like the highest basic leaf, as
+     * Intel processors do (SDM vol. 2, CPUID). */
+    const struct cpuid_leaf *l = &cpuid_leaves[leaf > CPUID_MAX_LEAF ? CPUID_MAX_LEAF : leaf];
+    cpu->regs[R_EAX] = l->eax;
+    cpu->regs[R_EBX] = l->ebx;
+    cpu->regs[R_ECX] = l->ecx;
+    cpu->regs[R_EDX] = l->edx;
+}
+
+void exec_RDTSC(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    if ((cpu->cr4 & CR4_TSD) && cpu->cpl != 0)
+        cpu_fault(cpu, EXC_GP, 0);
+    set_edx_eax(cpu, tsc_read(cpu));
+}
+
+void exec_RDMSR(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    if (cpu->cpl != 0)
+        cpu_fault(cpu, EXC_GP, 0);
+    uint64_t v;
+    switch ((uint32_t)cpu->regs[R_ECX]) {
+    case MSR_TSC: v = tsc_read(cpu); break;
+    case MSR_APIC_BASE: v = cpu->apic_base; break;
+    case MSR_SYSENTER_CS: v = cpu->sysenter_cs; break;
+    case MSR_SYSENTER_ESP: v = cpu->sysenter_esp; break;
+    case MSR_SYSENTER_EIP: v = cpu->sysenter_eip; break;
+    default: cpu_fault(cpu, EXC_GP, 0);
+    }
+    set_edx_eax(cpu, v);
+}
+
+void exec_WRMSR(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    if (cpu->cpl != 0)
+        cpu_fault(cpu, EXC_GP, 0);
+    uint32_t lo = (uint32_t)cpu->regs[R_EAX];
+    uint64_t v = ((uint64_t)(uint32_t)cpu->regs[R_EDX] << 32) | lo;
+    switch ((uint32_t)cpu->regs[R_ECX]) {
+    case MSR_TSC:
+        /* P6 writes only the low 32 bits and clears the rest (SDM vol. 3,
+         * 17.17). */
+        cpu->tsc_offset = (uint64_t)lo - cpu->icount;
+        break;
+    case MSR_APIC_BASE:
+        if (v & ~(APIC_BASE_WRITABLE | APIC_BASE_BSP))
+            cpu_fault(cpu, EXC_GP, 0);
+        cpu->apic_base = (cpu->apic_base & APIC_BASE_BSP) | (v & APIC_BASE_WRITABLE);
+        break;
+    case MSR_SYSENTER_CS: cpu->sysenter_cs = lo; break;
+    case MSR_SYSENTER_ESP: cpu->sysenter_esp = lo; break;
+    case MSR_SYSENTER_EIP: cpu->sysenter_eip = lo; break;
+    default: cpu_fault(cpu, EXC_GP, 0);
+    }
+}
+
+void exec_RDPMC(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    if ((!(cpu->cr4 & CR4_PCE) && cpu->cpl != 0) || (uint32_t)cpu->regs[R_ECX] >= P6_PMC_COUNT)
+        cpu_fault(cpu, EXC_GP, 0);
+    /* No events are counted. */
+    set_edx_eax(cpu, 0);
+}
+
+/* The flat segments SYSENTER and SYSEXIT load without reading the GDT:
+ * base 0, 4 GiB, 32-bit, accessed (SDM vol. 2, SYSENTER). */
+static void load_flat(struct cpu *cpu, int seg, uint16_t sel, unsigned dpl, bool code)
+{
+    uint16_t attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_DB | SEG_ATTR_G | SEG_TYPE_ACCESSED |
+                    SEG_TYPE_RW | (uint16_t)(dpl << 5) | (code ? SEG_TYPE_CODE : 0);
+    seg_cache_set(&cpu->seg[seg], sel, 0, 0xffffffffu, attr);
+}
+
+void exec_SYSENTER(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    uint16_t cs = (uint16_t)cpu->sysenter_cs;
+    if (!cpu_protected(cpu) || (cs & 0xfffc) == 0)
+        cpu_fault(cpu, EXC_GP, 0);
+    cpu->eflags &= ~(FL_VM | FL_IF | FL_RF);
+    load_flat(cpu, SEG_CS, cs & 0xfffc, 0, true);
+    load_flat(cpu, SEG_SS, (cs & 0xfffc) + 8, 0, false);
+    cpu->cpl = 0;
+    cpu->regs[R_ESP] = cpu->sysenter_esp;
+    cpu->eip = cpu->sysenter_eip;
+}
+
+void exec_SYSEXIT(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    uint16_t cs = (uint16_t)cpu->sysenter_cs;
+    if (!cpu_protected(cpu) || (cs & 0xfffc) == 0 || cpu->cpl != 0)
+        cpu_fault(cpu, EXC_GP, 0);
+    load_flat(cpu, SEG_CS, (uint16_t)((cs + 16) | 3), 3, true);
+    load_flat(cpu, SEG_SS, (uint16_t)((cs + 24) | 3), 3, false);
+    cpu->cpl = 3;
+    cpu->regs[R_ESP] = (uint32_t)cpu->regs[R_ECX];
+    cpu->eip = (uint32_t)cpu->regs[R_EDX];
+}

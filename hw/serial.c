@@ -1,0 +1,331 @@
+/*
+ * 16550A UART, after the National Semiconductor PC16550D datasheet.
+ *
+ * Transmission is instant: a byte written to THR goes to the back end at
+ * once, so THR and the transmitter are always empty (LSR THRE and TEMT set)
+ * and the line speed set through DLL/DLM only matters to the guest. The
+ * receiver has the 16-byte FIFO (one byte when FCR0 is clear), fed from the
+ * back end, or from THR in loopback mode.
+ *
+ * All device state is in struct serial_state: fixed-width fields, no host
+ * pointers, so it can be saved and restored as it is.
+ */
+#include <stdlib.h>
+
+#include "hw/serial.h"
+
+/* Register offsets (datasheet table II). */
+enum {
+    REG_RBR_THR = 0, /* DLL when LCR.DLAB */
+    REG_IER = 1,     /* DLM when LCR.DLAB */
+    REG_IIR_FCR = 2,
+    REG_LCR = 3,
+    REG_MCR = 4,
+    REG_LSR = 5,
+    REG_MSR = 6,
+    REG_SCR = 7,
+};
+
+enum { IER_ERBFI = 1, IER_ETBEI = 2, IER_ELSI = 4, IER_EDSSI = 8 };
+enum {
+    IIR_NONE = 0x01, IIR_MODEM = 0x00, IIR_THRE = 0x02, IIR_RDA = 0x04, IIR_LINE = 0x06,
+    IIR_TIMEOUT = 0x0c, IIR_FIFO = 0xc0,
+};
+enum { FCR_ENABLE = 1, FCR_RX_RESET = 2, FCR_TX_RESET = 4, FCR_DMA = 8, FCR_TRIGGER = 0xc0 };
+enum { LCR_DLAB = 0x80 };
+enum { MCR_DTR = 1, MCR_RTS = 2, MCR_OUT1 = 4, MCR_OUT2 = 8, MCR_LOOP = 16, MCR_MASK = 0x1f };
+enum {
+    LSR_DR = 1, LSR_OE = 2, LSR_PE = 4, LSR_FE = 8, LSR_BI = 16, LSR_THRE = 32, LSR_TEMT = 64,
+    LSR_ERRORS = LSR_OE | LSR_PE | LSR_FE | LSR_BI,
+};
+enum {
+    MSR_DCTS = 1, MSR_DDSR = 2, MSR_TERI = 4, MSR_DDCD = 8,
+    MSR_CTS = 16, MSR_DSR = 32, MSR_RI = 64, MSR_DCD = 128,
+};
+
+#define FIFO_SIZE 16
+
+struct serial_state {
+    uint8_t ier, lcr, mcr, fcr, scr, dll, dlm;
+    uint8_t lsr_errors;   /* OE/PE/FE/BI, cleared by reading LSR */
+    uint8_t msr_lines;    /* CTS, DSR, RI, DCD as the UART sees them */
+    uint8_t msr_deltas;   /* MSR bits 0-3, cleared by reading MSR */
+    uint8_t rx_fifo[FIFO_SIZE];
+    uint8_t rx_head, rx_count;
+    uint8_t rbr;          /* the last byte read, which RBR keeps showing */
+    uint8_t thr_ipending; /* THR-empty interrupt not yet acknowledged */
+    uint8_t rx_timeout;   /* the line went idle with bytes below the trigger */
+};
+
+struct serial {
+    struct serial_state st;
+    struct chardev *chr;
+    struct irq_line irq;
+};
+
+static unsigned rx_capacity(const struct serial_state *st)
+{
+    return (st->fcr & FCR_ENABLE) ? FIFO_SIZE : 1;
+}
+
+static unsigned rx_trigger(const struct serial_state *st)
+{
+    static const uint8_t levels[4] = { 1, 4, 8, 14 };
+    return (st->fcr & FCR_ENABLE) ? levels[st->fcr >> 6] : 1;
+}
+
+/* Interrupt identification in priority order (datasheet table IV). */
+static uint8_t pending_iir(const struct serial_state *st)
+{
+    if ((st->ier & IER_ELSI) && (st->lsr_errors & LSR_ERRORS))
+        return IIR_LINE;
+    if ((st->ier & IER_ERBFI) && st->rx_count >= rx_trigger(st))
+        return IIR_RDA;
+    if ((st->ier & IER_ERBFI) && st->rx_count > 0 && st->rx_timeout)
+        return IIR_TIMEOUT;
+    if ((st->ier & IER_ETBEI) && st->thr_ipending)
+        return IIR_THRE;
+    if ((st->ier & IER_EDSSI) && st->msr_deltas)
+        return IIR_MODEM;
+    return IIR_NONE;
+}
+
+/* On a PC the UART's INTR pin reaches the interrupt controller only through
+ * a gate driven by OUT2; in loopback the OUT pins are held inactive
+ * (datasheet, MCR bit 4), which closes the gate. */
+static void update_irq(struct serial *s)
+{
+    const struct serial_state *st = &s->st;
+    bool gate = (st->mcr & MCR_OUT2) && !(st->mcr & MCR_LOOP);
+    irq_set(&s->irq, gate && pending_iir(st) != IIR_NONE);
+}
+
+/* Recompute the modem inputs and latch the deltas MSR reports. In loopback
+ * the outputs feed the inputs: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD.
+ * Otherwise the back end looks like a connected, ready modem. */
+static void update_modem_lines(struct serial_state *st)
+{
+    uint8_t lines = MSR_CTS | MSR_DSR | MSR_DCD;
+    if (st->mcr & MCR_LOOP) {
+        lines = ((st->mcr & MCR_RTS) ? MSR_CTS : 0) | ((st->mcr & MCR_DTR) ? MSR_DSR : 0) |
+                ((st->mcr & MCR_OUT1) ? MSR_RI : 0) | ((st->mcr & MCR_OUT2) ? MSR_DCD : 0);
+    }
+    uint8_t changed = lines ^ st->msr_lines;
+    if (changed & MSR_CTS)
+        st->msr_deltas |= MSR_DCTS;
+    if (changed & MSR_DSR)
+        st->msr_deltas |= MSR_DDSR;
+    if ((changed & MSR_RI) && !(lines & MSR_RI))
+        st->msr_deltas |= MSR_TERI; /* trailing edge only */
+    if (changed & MSR_DCD)
+        st->msr_deltas |= MSR_DDCD;
+    st->msr_lines = lines;
+}
+
+static void rx_clear(struct serial_state *st)
+{
+    st->rx_head = 0;
+    st->rx_count = 0;
+    st->rx_timeout = 0;
+}
+
+static void receive(struct serial_state *st, uint8_t byte)
+{
+    st->rx_timeout = 0;
+    if (st->rx_count == rx_capacity(st)) {
+        st->lsr_errors |= LSR_OE; /* the byte in the shift register is lost */
+        return;
+    }
+    st->rx_fifo[(st->rx_head + st->rx_count) % FIFO_SIZE] = byte;
+    st->rx_count++;
+}
+
+static uint8_t read_reg(struct serial *s, unsigned reg)
+{
+    struct serial_state *st = &s->st;
+    bool dlab = (st->lcr & LCR_DLAB) != 0;
+    uint8_t v;
+
+    switch (reg) {
+    case REG_RBR_THR:
+        if (dlab)
+            return st->dll;
+        if (st->rx_count) {
+            st->rbr = st->rx_fifo[st->rx_head];
+            st->rx_head = (st->rx_head + 1) % FIFO_SIZE;
+            st->rx_count--;
+            st->rx_timeout = 0;
+        }
+        v = st->rbr;
+        break;
+    case REG_IER:
+        return dlab ? st->dlm : st->ier;
+    case REG_IIR_FCR:
+        v = pending_iir(st);
+        /* Reading IIR acknowledges a THR-empty interrupt it reports. */
+        if (v == IIR_THRE)
+            st->thr_ipending = 0;
+        if (st->fcr & FCR_ENABLE)
+            v |= IIR_FIFO;
+        break;
+    case REG_LCR:
+        return st->lcr;
+    case REG_MCR:
+        return st->mcr;
+    case REG_LSR:
+        v = (st->rx_count ? LSR_DR : 0) | st->lsr_errors | LSR_THRE | LSR_TEMT;
+        st->lsr_errors = 0;
+        break;
+    case REG_MSR:
+        v = st->msr_lines | st->msr_deltas;
+        st->msr_deltas = 0;
+        break;
+    default:
+        return st->scr;
+    }
+    update_irq(s);
+    return v;
+}
+
+static void write_fcr(struct serial_state *st, uint8_t v)
+{
+    /* Changing FCR0 empties both FIFOs; the other bits are written only
+     * while FCR0 is set (datasheet, FCR description). */
+    if ((v ^ st->fcr) & FCR_ENABLE)
+        rx_clear(st);
+    if (!(v & FCR_ENABLE)) {
+        st->fcr = 0;
+        return;
+    }
+    if (v & FCR_RX_RESET)
+        rx_clear(st);
+    st->fcr = v & (FCR_ENABLE | FCR_DMA | FCR_TRIGGER);
+}
+
+static void write_reg(struct serial *s, unsigned reg, uint8_t v)
+{
+    struct serial_state *st = &s->st;
+    bool dlab = (st->lcr & LCR_DLAB) != 0;
+
+    switch (reg) {
+    case REG_RBR_THR:
+        if (dlab) {
+            st->dll = v;
+            return;
+        }
+        if (st->mcr & MCR_LOOP)
+            receive(st, v);
+        else if (s->chr)
+            chardev_write(s->chr, &v, 1);
+        /* Writing THR acknowledges its interrupt, but the byte leaves at
+         * once, so THR is empty again and the interrupt is due again. */
+        st->thr_ipending = 1;
+        break;
+    case REG_IER:
+        if (dlab) {
+            st->dlm = v;
+            return;
+        }
+        /* Enabling the THR-empty interrupt while THR is empty raises it. */
+        if ((v & IER_ETBEI) && !(st->ier & IER_ETBEI))
+            st->thr_ipending = 1;
+        st->ier = v & 0x0f;
+        break;
+    case REG_IIR_FCR:
+        write_fcr(st, v);
+        break;
+    case REG_LCR:
+        st->lcr = v;
+        return;
+    case REG_MCR:
+        st->mcr = v & MCR_MASK;
+        update_modem_lines(st);
+        break;
+    case REG_LSR:
+    case REG_MSR:
+        return; /* read-only; the datasheet reserves writes for factory test */
+    default:
+        st->scr = v;
+        return;
+    }
+    update_irq(s);
+}
+
+static uint32_t serial_io_read(void *opaque, uint32_t offset, unsigned size)
+{
+    /* An 8-bit device: a wider access reads consecutive registers. */
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint32_t)read_reg(opaque, (offset + i) & 7) << (8 * i);
+    return v;
+}
+
+static void serial_io_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    for (unsigned i = 0; i < size; i++)
+        write_reg(opaque, (offset + i) & 7, (value >> (8 * i)) & 0xff);
+}
+
+static const struct io_ops serial_io_ops = {
+    .read = serial_io_read,
+    .write = serial_io_write,
+};
+
+void serial_reset(struct serial *s)
+{
+    struct serial_state *st = &s->st;
+    /* Master reset clears everything but RBR, THR, SCR and the divisor
+     * latches (datasheet table III). */
+    st->ier = 0;
+    st->lcr = 0;
+    st->mcr = 0;
+    st->fcr = 0;
+    st->lsr_errors = 0;
+    st->msr_deltas = 0;
+    st->thr_ipending = 0;
+    rx_clear(st);
+    update_modem_lines(st);
+    st->msr_deltas = 0;
+    update_irq(s);
+}
+
+struct serial *serial_create(struct io_bus *io, uint16_t base, struct chardev *chr,
+                             struct irq_line irq)
+{
+    struct serial *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->chr = chr;
+    s->irq = irq;
+    s->st.dll = 12; /* 9600 baud from the PC's 1.8432 MHz clock */
+    serial_reset(s);
+    if (io_register(io, base, 8, &serial_io_ops, s) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void serial_destroy(struct serial *s)
+{
+    free(s);
+}
+
+void serial_poll(struct serial *s)
+{
+    struct serial_state *st = &s->st;
+    if (!s->chr || (st->mcr & MCR_LOOP))
+        return;
+    bool got = false;
+    uint8_t byte;
+    while (st->rx_count < rx_capacity(st) && chardev_read(s->chr, &byte)) {
+        receive(st, byte);
+        got = true;
+    }
+    /* Bytes below the trigger level with nothing more arriving: the line
+     * has been idle for at least one poll, which stands in for the four
+     * character times of the datasheet's timeout. */
+    if (!got && st->rx_count > 0 && (st->fcr & FCR_ENABLE))
+        st->rx_timeout = 1;
+    update_irq(s);
+}

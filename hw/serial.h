@@ -1,0 +1,27 @@
+/*
+ * 16550A UART (PC COM port).
+ */
+#ifndef HW_SERIAL_H
+#define HW_SERIAL_H
+
+#include <stdint.h>
+
+#include "lintas/chardev.h"
+#include "lintas/io.h"
+#include "lintas/irq.h"
+
+struct serial;
+
+/* Claim the 8 ports at base. Returns NULL when they are taken or memory
+ * runs out. chr stays owned by the caller. */
+struct serial *serial_create(struct io_bus *io, uint16_t base, struct chardev *chr,
+                             struct irq_line irq);
+void serial_destroy(struct serial *s);
+
+/* Master reset (the board's RESET line). */
+void serial_reset(struct serial *s);
+
+/* Move input waiting in the back end into the receiver. */
+void serial_poll(struct serial *s);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * Guest physical memory: a page-granular map from physical addresses to
+ * regions (RAM or a device's MMIO window).
+ *
+ * The map is a two-level table indexed by page number, so a lookup is two
+ * loads and the address space can grow past 4 GiB (PAE's 36-bit physical
+ * addresses) without a flat array of a million entries per GiB. A second
+ * level table exists only where something is mapped; everything else is
+ * unassigned: reads return all ones and writes vanish, as on a PC bus.
+ *
+ * RAM is one anonymous mapping reserved without committing host memory, so
+ * a large -m costs only the pages the guest touches.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "lintas/mem.h"
+
+#define PHYS_BITS 36 /* PAE physical address width on P6 processors */
+#define PAGE_SHIFT 12
+#define L2_BITS 10 /* one second-level table covers 4 MiB */
+#define L2_SIZE (1u << L2_BITS)
+#define L1_SIZE (1u << (PHYS_BITS - PAGE_SHIFT - L2_BITS))
+#define PHYS_LIMIT (1ull << PHYS_BITS)
+#define MAX_REGIONS 255 /* region numbers are bytes; 0 means unassigned */
+
+enum region_kind { REGION_RAM, REGION_MMIO };
+
+struct region {
+    uint64_t base, size;
+    enum region_kind kind;
+    uint8_t *host; /* RAM: host address of base */
+    const struct mmio_ops *ops;
+    void *opaque;
+};
+
+struct phys_mem {
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint64_t a20_mask;
+    unsigned nregions;
+    struct region regions[MAX_REGIONS + 1]; /* [0] unused */
+    uint8_t *map[L1_SIZE];                  /* region number per page */
+};
+
+static const struct region *lookup(const struct phys_mem *mem, uint64_t paddr)
+{
+    if (paddr >= PHYS_LIMIT)
+        return NULL;
+    uint64_t page = paddr >> PAGE_SHIFT;
+    const uint8_t *l2 = mem->map[page >> L2_BITS];
+    if (!l2)
+        return NULL;
+    unsigned n = l2[page & (L2_SIZE - 1)];
+    return n ? &mem->regions[n] : NULL;
+}
+
+/* Claim [base, base+size) for a new region; all pages must be free. */
+static int add_region(struct phys_mem *mem, const struct region *r)
+{
+    if (mem->nregions == MAX_REGIONS || r->size == 0 || r->base >= PHYS_LIMIT ||
+        r->size > PHYS_LIMIT - r->base || (r->base | r->size) & (GUEST_PAGE_SIZE - 1))
+        return -1;
+    uint64_t first = r->base >> PAGE_SHIFT, end = (r->base + r->size) >> PAGE_SHIFT;
+    for (uint64_t p = first; p < end; p++)
+        if (lookup(mem, p << PAGE_SHIFT))
+            return -1;
+    for (uint64_t i = first >> L2_BITS; i <= (end - 1) >> L2_BITS; i++) {
+        if (!mem->map[i] && !(mem->map[i] = calloc(L2_SIZE, 1)))
+            return -1;
+    }
+    unsigned n = ++mem->nregions;
+    mem->regions[n] = *r;
+    for (uint64_t p = first; p < end; p++)
+        mem->map[p >> L2_BITS][p & (L2_SIZE - 1)] = (uint8_t)n;
+    return 0;
+}
+
+struct phys_mem *mem_create(uint64_t ram_size)
+{
+    if (ram_size > PHYS_LIMIT)
+        return NULL;
+    ram_size = (ram_size + GUEST_PAGE_SIZE - 1) & GUEST_PAGE_MASK;
+    struct phys_mem *mem = calloc(1, sizeof(*mem));
+    if (!mem)
+        return NULL;
+    mem->a20_mask = ~0ull;
+    if (ram_size) {
+        void *p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            free(mem);
+            return NULL;
+        }
+        mem->ram = p;
+        mem->ram_size = ram_size;
+        struct region r = { .base = 0, .size = ram_size, .kind = REGION_RAM, .host = p };
+        if (add_region(mem, &r) < 0) {
+            mem_destroy(mem);
+            return NULL;
+        }
+    }
+    return mem;
+}
+
+void mem_destroy(struct phys_mem *mem)
+{
+    if (!mem)
+        return;
+    for (unsigned i = 0; i < L1_SIZE; i++)
+        free(mem->map[i]);
+    if (mem->ram)
+        munmap(mem->ram, mem->ram_size);
+    free(mem);
+}
+
+uint64_t mem_ram_size(const struct phys_mem *mem)
+{
+    return mem->ram_size;
+}
+
+uint8_t *mem_ram(struct phys_mem *mem)
+{
+    return mem->ram;
+}
+
+int mem_map_mmio(struct phys_mem *mem, uint64_t base, uint64_t size,
+                 const struct mmio_ops *ops, void *opaque)
+{
+    struct region r = { .base = base, .size = size, .kind = REGION_MMIO, .ops = ops, .opaque = opaque };
+    return add_region(mem, &r);
+}
+
+uint8_t *mem_host_page(struct phys_mem *mem, uint64_t paddr, bool write)
+{
+    (void)write; /* the map holds no ROM yet: every RAM page is writable */
+    paddr &= mem->a20_mask;
+    const struct region *r = lookup(mem, paddr);
+    if (!r || r->kind != REGION_RAM)
+        return NULL;
+    return r->host + ((paddr & GUEST_PAGE_MASK) - r->base);
+}
+
+static uint32_t ones(unsigned size)
+{
+    return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+static uint32_t read_one(struct phys_mem *mem, uint64_t paddr, unsigned size)
+{
+    const struct region *r = lookup(mem, paddr);
+    if (!r)
+        return ones(size);
+    uint64_t off = paddr - r->base;
+    if (r->kind == REGION_RAM) {
+        uint32_t v = 0;
+        memcpy(&v, r->host + off, size);
+        return v;
+    }
+    if (!r->ops->read)
+        return ones(size);
+    return r->ops->read(r->opaque, off, size) & ones(size);
+}
+
+static void write_one(struct phys_mem *mem, uint64_t paddr, uint32_t value, unsigned size)
+{
+    const struct region *r = lookup(mem, paddr);
+    if (!r)
+        return;
+    uint64_t off = paddr - r->base;
+    if (r->kind == REGION_RAM)
+        memcpy(r->host + off, &value, size);
+    else if (r->ops->write)
+        r->ops->write(r->opaque, off, value & ones(size), size);
+}
+
+/* An access that would leave its page (or a device's window) is done a byte
+ * at a time, each byte going wherever its own address maps. */
+static bool fits(const struct phys_mem *mem, uint64_t paddr, unsigned size)
+{
+    if ((paddr & (GUEST_PAGE_SIZE - 1)) + size > GUEST_PAGE_SIZE)
+        return false;
+    const struct region *r = lookup(mem, paddr);
+    return !r || paddr + size <= r->base + r->size;
+}
+
+uint32_t mem_read(struct phys_mem *mem, uint64_t paddr, unsigned size)
+{
+    paddr &= mem->a20_mask;
+    if (fits(mem, paddr, size))
+        return read_one(mem, paddr, size);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= read_one(mem, (paddr + i) & mem->a20_mask, 1) << (8 * i);
+    return v;
+}
+
+void mem_write(struct phys_mem *mem, uint64_t paddr, uint32_t value, unsigned size)
+{
+    paddr &= mem->a20_mask;
+    if (fits(mem, paddr, size)) {
+        write_one(mem, paddr, value, size);
+        return;
+    }
+    for (unsigned i = 0; i < size; i++)
+        write_one(mem, (paddr + i) & mem->a20_mask, (value >> (8 * i)) & 0xff, 1);
+}
+
+/* Copy between buf and [paddr, paddr+len) a page at a time; bytes outside
+ * RAM read as 0xff and are dropped on write. */
+static void block_copy(struct phys_mem *mem, uint64_t paddr, uint8_t *buf, size_t len, bool write)
+{
+    while (len > 0) {
+        size_t n = GUEST_PAGE_SIZE - (paddr & (GUEST_PAGE_SIZE - 1));
+        if (n > len)
+            n = len;
+        uint8_t *host = mem_host_page(mem, paddr, write);
+        if (host) {
+            host += paddr & (GUEST_PAGE_SIZE - 1);
+            if (write)
+                memcpy(host, buf, n);
+            else
+                memcpy(buf, host, n);
+        } else if (!write) {
+            memset(buf, 0xff, n);
+        }
+        buf += n;
+        paddr += n;
+        len -= n;
+    }
+}
+
+void mem_read_block(struct phys_mem *mem, uint64_t paddr, void *buf, size_t len)
+{
+    block_copy(mem, paddr, buf, len, false);
+}
+
+void mem_write_block(struct phys_mem *mem, uint64_t paddr, const void *buf, size_t len)
+{
+    block_copy(mem, paddr, (uint8_t *)buf, len, true);
+}
+
+void mem_set_a20(struct phys_mem *mem, bool enabled)
+{
+    mem->a20_mask = enabled ? ~0ull : ~(1ull << 20);
+}
+
+bool mem_a20(const struct phys_mem *mem)
+{
+    return mem->a20_mask == ~0ull;
+}

@@ -1,0 +1,94 @@
+/* The port I/O bus: ownership, unowned ports, wide accesses. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lintas/io.h"
+
+static int failures;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                      \
+        }                                                                    \
+    } while (0)
+
+/* A device whose registers hold what was written, one byte per port. */
+struct regs {
+    uint8_t r[16];
+    unsigned reads, writes, last_size;
+};
+
+static uint32_t regs_read(void *opaque, uint32_t offset, unsigned size)
+{
+    struct regs *d = opaque;
+    uint32_t v = 0;
+    d->reads++;
+    d->last_size = size;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint32_t)d->r[offset + i] << (8 * i);
+    return v;
+}
+
+static void regs_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    struct regs *d = opaque;
+    d->writes++;
+    d->last_size = size;
+    for (unsigned i = 0; i < size; i++)
+        d->r[offset + i] = (uint8_t)(value >> (8 * i));
+}
+
+static const struct io_ops regs_ops = { regs_read, regs_write };
+static const struct io_ops write_only_ops = { NULL, regs_write };
+
+int main(void)
+{
+    struct io_bus *bus = io_create();
+    struct regs a = { 0 }, b = { 0 }, c = { 0 };
+
+    CHECK(io_register(bus, 0x100, 4, &regs_ops, &a) == 0);
+    CHECK(io_register(bus, 0x104, 4, &regs_ops, &b) == 0);
+    CHECK(io_register(bus, 0x103, 2, &regs_ops, &c) < 0); /* overlap */
+    CHECK(io_register(bus, 0xfff0, 0x11, &regs_ops, &c) < 0); /* past 0xffff */
+    CHECK(io_register(bus, 0x200, 0, &regs_ops, &c) < 0);
+
+    /* Unowned ports read all ones at every width. */
+    CHECK(io_read(bus, 0x80, 1) == 0xff);
+    CHECK(io_read(bus, 0x80, 2) == 0xffff);
+    CHECK(io_read(bus, 0x80, 4) == 0xffffffffu);
+    io_write(bus, 0x80, 0x12345678, 4);
+
+    /* An access that fits goes whole to the owner. */
+    io_write(bus, 0x100, 0x44332211, 4);
+    CHECK(a.writes == 1 && a.last_size == 4);
+    CHECK(io_read(bus, 0x101, 2) == 0x3322);
+    CHECK(a.reads == 1 && a.last_size == 2);
+
+    /* One that crosses into the next range is split into bytes. */
+    io_write(bus, 0x102, 0xddccbbaa, 4);
+    CHECK(a.r[2] == 0xaa && a.r[3] == 0xbb && b.r[0] == 0xcc && b.r[1] == 0xdd);
+    CHECK(a.last_size == 1 && b.last_size == 1);
+    CHECK(io_read(bus, 0x103, 2) == 0xccbb);
+
+    /* Half owned, half not. */
+    CHECK(io_read(bus, 0x107, 2) == 0xff00);
+
+    /* The port number wraps at 64 Ki. */
+    CHECK(io_register(bus, 0x0000, 1, &regs_ops, &c) == 0);
+    c.r[0] = 0x5a;
+    CHECK(io_read(bus, 0xffff, 2) == 0x5aff);
+
+    /* A device without a read handler reads all ones. */
+    struct regs w = { 0 };
+    CHECK(io_register(bus, 0x300, 2, &write_only_ops, &w) == 0);
+    io_write(bus, 0x300, 0x1234, 2);
+    CHECK(w.writes == 1 && w.r[1] == 0x12);
+    CHECK(io_read(bus, 0x300, 2) == 0xffff);
+
+    io_destroy(bus);
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures != 0;
+}

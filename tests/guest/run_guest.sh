@@ -1,0 +1,54 @@
+#!/bin/sh
+# run_guest.sh EMULATOR IMAGE
+# Boots a guest test image (Multiboot) with isa-debug-exit and COM1 on stdio.
+# The guest passes by writing 0 to port 0xf4 (status 1); a failing check N
+# writes N (status 2N+1). Exits 0 on pass, 1 on failure, 77 when the
+# emulator is not installed (ctest SKIP_RETURN_CODE).
+set -u
+
+if [ $# -ne 2 ]; then
+    echo "usage: run_guest.sh EMULATOR IMAGE" >&2
+    exit 2
+fi
+emu=$1
+image=$2
+
+if [ -z "$emu" ] || ! command -v "$emu" >/dev/null 2>&1; then
+    echo "SKIP: emulator '$emu' not found"
+    exit 77
+fi
+if [ ! -r "$image" ]; then
+    echo "FAIL: guest image '$image' not found"
+    exit 1
+fi
+
+# QEMU runs the same images to check the tests themselves: give it a P6
+# model (CPUID family 6, "GenuineIntel") and enough RAM.
+extra=""
+case $(basename "$emu") in
+    qemu-system-*) extra="-cpu pentium2 -m 32" ;;
+esac
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# shellcheck disable=SC2086
+timeout 25 "$emu" -kernel "$image" -display none -serial stdio \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot $extra \
+    </dev/null >"$log" 2>&1
+status=$?
+echo "guest exit status: $status"
+
+if [ "$status" -eq 1 ]; then
+    cat "$log"
+    exit 0
+fi
+if [ "$status" -eq 124 ]; then
+    echo "FAIL: no exit through port 0xf4 within 25 s"
+elif [ $((status % 2)) -eq 1 ]; then
+    echo "FAIL: guest reported failing check $(( (status - 1) / 2 ))"
+else
+    echo "FAIL: emulator ended with status $status, not through port 0xf4"
+fi
+echo "--- COM1 output ---"
+cat "$log"
+exit 1

@@ -1,0 +1,795 @@
+/*
+ * The sequence generator: assembly of instructions, the abstract state
+ * model, operand choice and the case as a whole. See gen.h.
+ */
+#include "gen.h"
+
+#include <string.h>
+
+#define LOW_END (HD_LOW_BASE + HD_LOW_SIZE)
+#define DATA_END (HD_DATA_BASE + HD_DATA_SIZE)
+#define STACK_END (HD_STACK_BASE + HD_STACK_SIZE)
+/* Room kept free at the ends of the stack area. */
+#define STACK_MARGIN 64u
+
+unsigned gen_index(const struct gen *g)
+{
+    return g->tc->ninsn;
+}
+
+bool gen_room(const struct gen *g, unsigned insns)
+{
+    return g->tc->ninsn + insns + 1 < GEN_MAX_INSN && g->len + insns * 15 + 1 <= HD_MAX_CODE;
+}
+
+struct gstate gen_merge(const struct gstate *a, const struct gstate *b)
+{
+    if (a->dead)
+        return *b;
+    if (b->dead)
+        return *a;
+    struct gstate m = *a;
+    for (int r = 0; r < 8; r++) {
+        const struct vrange *x = &a->r[r], *y = &b->r[r];
+        if (x->known && y->known) {
+            m.r[r].lo = x->lo < y->lo ? x->lo : y->lo;
+            m.r[r].hi = x->hi > y->hi ? x->hi : y->hi;
+        } else {
+            m.r[r].known = false;
+        }
+    }
+    m.taint = a->taint | b->taint;
+    m.undef = a->undef | b->undef;
+    m.df = a->df == b->df ? a->df : -1;
+    m.seg_null = a->seg_null | b->seg_null;
+    return m;
+}
+
+void gen_sync(struct gen *g)
+{
+    unsigned idx = gen_index(g);
+    for (unsigned i = 0; i < g->npend;) {
+        if (g->pend[i].target == idx || (g->ending && g->pend[i].target > idx)) {
+            g->st = gen_merge(&g->st, &g->pend[i].st);
+            g->pend[i] = g->pend[--g->npend];
+        } else {
+            i++;
+        }
+    }
+}
+
+void gen_jump_to(struct gen *g, unsigned target, const struct gstate *st)
+{
+    if (st->dead)
+        return;
+    g->pend[g->npend].target = (uint8_t)target;
+    g->pend[g->npend].st = *st;
+    g->npend++;
+}
+
+bool gen_no_pending(const struct gen *g)
+{
+    return g->npend == 0;
+}
+
+void ins_begin(struct gen *g)
+{
+    gen_sync(g);
+    struct gen_insn *in = &g->tc->insn[g->tc->ninsn];
+    in->off = (uint16_t)g->len;
+    in->taint = g->st.taint;
+    in->undef = g->st.undef;
+    g->npfx = g->nbody = g->nbfix = 0;
+}
+
+void ins_pfx(struct gen *g, uint8_t b)
+{
+    g->pfx[g->npfx++] = b;
+}
+
+void ins_b(struct gen *g, uint8_t b)
+{
+    g->body[g->nbody++] = b;
+}
+
+void ins_imm(struct gen *g, uint32_t v, unsigned size)
+{
+    for (unsigned i = 0; i < size; i++)
+        ins_b(g, (uint8_t)(v >> (8 * i)));
+}
+
+void ins_modrm(struct gen *g, unsigned regfield, const struct opnd *o)
+{
+    if (!o->mem) {
+        ins_b(g, (uint8_t)(0xc0 | (regfield & 7) << 3 | o->reg));
+        return;
+    }
+    if (o->a16)
+        ins_pfx(g, 0x67);
+    if (o->seg_pfx)
+        ins_pfx(g, o->seg_pfx);
+    ins_b(g, (uint8_t)(o->mod << 6 | (regfield & 7) << 3 | o->rm));
+    if (o->has_sib)
+        ins_b(g, o->sib);
+    ins_imm(g, o->disp, o->disp_len);
+}
+
+void ins_fix(struct gen *g, enum fix_kind kind, unsigned target)
+{
+    g->bfix[g->nbfix].pos = (uint8_t)g->nbody;
+    g->bfix[g->nbfix].kind = (uint8_t)kind;
+    g->bfix[g->nbfix].target = (uint8_t)target;
+    g->nbfix++;
+    ins_imm(g, 0, kind == FIX_REL8 ? 1 : 4);
+}
+
+unsigned ins_end(struct gen *g, const char *name)
+{
+    struct test_case *tc = g->tc;
+    /* Prefixes of different groups may come in any order (SDM vol. 2,
+     * 2.1.1): shuffle them. */
+    for (unsigned i = g->npfx; i > 1; i--) {
+        unsigned j = hd_rng_below(&g->rng, i);
+        uint8_t t = g->pfx[i - 1];
+        g->pfx[i - 1] = g->pfx[j];
+        g->pfx[j] = t;
+    }
+    unsigned start = g->len;
+    memcpy(tc->code + g->len, g->pfx, g->npfx);
+    g->len += g->npfx;
+    memcpy(tc->code + g->len, g->body, g->nbody);
+    unsigned body_at = g->len;
+    g->len += g->nbody;
+    unsigned first_fix = g->nfix;
+    for (unsigned i = 0; i < g->nbfix; i++) {
+        struct jfix *f = &g->fix[g->nfix++];
+        f->at = (uint16_t)(body_at + g->bfix[i].pos);
+        f->from = (uint16_t)g->len;
+        f->kind = g->bfix[i].kind;
+        f->target = g->bfix[i].target;
+    }
+    struct gen_insn *in = &tc->insn[tc->ninsn++];
+    in->len = (uint8_t)(g->len - start);
+    in->name = name;
+    return first_fix;
+}
+
+void gen_set_fix(struct gen *g, unsigned fix, unsigned target)
+{
+    g->fix[fix].target = (uint8_t)target;
+}
+
+/* Register model. */
+
+bool reg_readable(const struct gen *g, unsigned r, unsigned size)
+{
+    return !(g->st.taint & (1u << reg_base(r, size)));
+}
+
+int pick_reg(struct gen *g, unsigned size, unsigned use)
+{
+    unsigned cand[8], n = 0;
+    for (unsigned r = 0; r < 8; r++) {
+        if ((use & U_SRC) && !reg_readable(g, r, size))
+            continue;
+        if ((use & U_DST) && size > 1 && r == R_SP)
+            continue;
+        cand[n++] = r;
+    }
+    return n ? (int)cand[hd_rng_below(&g->rng, n)] : -1;
+}
+
+void st_set(struct gen *g, unsigned r, uint32_t lo, uint32_t hi)
+{
+    g->st.r[r].known = true;
+    g->st.r[r].lo = lo;
+    g->st.r[r].hi = hi;
+    g->st.taint &= (uint8_t)~(1u << r);
+}
+
+void st_write(struct gen *g, unsigned r, unsigned size)
+{
+    unsigned b = reg_base(r, size);
+    g->st.r[b].known = false;
+    if (size == 4)
+        g->st.taint &= (uint8_t)~(1u << b);
+}
+
+void st_taint(struct gen *g, unsigned r, unsigned size)
+{
+    unsigned b = reg_base(r, size);
+    g->st.r[b].known = false;
+    g->st.taint |= (uint8_t)(1u << b);
+}
+
+void st_flags(struct gen *g, uint32_t defined, uint32_t undefined)
+{
+    g->st.undef = (g->st.undef & ~(defined | undefined)) | undefined;
+}
+
+void st_add(struct gen *g, unsigned r, int32_t delta)
+{
+    struct vrange *v = &g->st.r[r];
+    if (!v->known)
+        return;
+    int64_t lo = (int64_t)v->lo + delta, hi = (int64_t)v->hi + delta;
+    if (lo < 0 || hi > 0xffffffffll)
+        v->known = false;
+    else
+        v->lo = (uint32_t)lo, v->hi = (uint32_t)hi;
+}
+
+void st_esp_add(struct gen *g, int32_t delta)
+{
+    st_add(g, R_SP, delta);
+}
+
+bool stack_room(const struct gen *g, uint32_t below, uint32_t above)
+{
+    const struct vrange *sp = &g->st.r[R_SP];
+    return sp->known && sp->lo >= HD_STACK_BASE + STACK_MARGIN + below &&
+           sp->hi + above + STACK_MARGIN <= STACK_END && sp->hi - sp->lo < 0x4000;
+}
+
+/* Guards. */
+
+void set_reg(struct gen *g, unsigned r, uint32_t value)
+{
+    ins_begin(g);
+    ins_b(g, (uint8_t)(0xb8 + r));
+    ins_imm(g, value, 4);
+    ins_end(g, "MOV_RI");
+    st_set(g, r, value, value);
+}
+
+void need_regs(struct gen *g, uint8_t regs)
+{
+    for (unsigned r = 0; r < 8; r++)
+        if ((regs & g->st.taint) & (1u << r))
+            set_reg(g, r, rand_val(g, 4));
+}
+
+void need_flags(struct gen *g, uint32_t flags)
+{
+    if (!(g->st.undef & flags))
+        return;
+    ins_begin(g);
+    int r = pick_reg(g, 4, U_SRC);
+    if (r < 0)
+        r = R_SP;
+    if (hd_rng_pct(&g->rng, 50)) {
+        ins_b(g, 0x83); /* CMP r32, imm8 */
+        ins_b(g, (uint8_t)(0xf8 | r));
+        ins_b(g, (uint8_t)rand_val(g, 1));
+        ins_end(g, "ALU_EI");
+    } else {
+        int s = pick_reg(g, 4, U_SRC);
+        ins_b(g, 0x39); /* CMP r/m32, r32 */
+        ins_b(g, (uint8_t)(0xc0 | (s < 0 ? r : s) << 3 | r));
+        ins_end(g, "ALU_EG");
+    }
+    st_flags(g, F_ARITH, 0);
+}
+
+/* Values. */
+
+uint32_t rand_val(struct gen *g, unsigned size)
+{
+    static const uint32_t special[] = {
+        0, 1, 2, 0xffffffffu, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff,
+        0x7fffffffu, 0x80000000u, 0xfffffffeu, 0x10, 0x100, 0x10000, 9, 10,
+    };
+    uint32_t v;
+    unsigned k = hd_rng_below(&g->rng, 10);
+    if (k < 3)
+        v = special[hd_rng_below(&g->rng, sizeof special / sizeof special[0])];
+    else if (k < 5)
+        v = hd_rng_below(&g->rng, 64) - 16;
+    else
+        v = hd_rng_u32(&g->rng);
+    return size == 1 ? v & 0xff : size == 2 ? v & 0xffff : v;
+}
+
+uint32_t rand_ptr(struct gen *g, uint32_t margin)
+{
+    unsigned k = hd_rng_below(&g->rng, 10);
+    if (k < 2)
+        return HD_STACK_BASE + margin + hd_rng_below(&g->rng, HD_STACK_SIZE - 2 * margin);
+    if (k < 3 && g->cfg->low_mapped)
+        return HD_LOW_BASE + margin + hd_rng_below(&g->rng, HD_LOW_SIZE - 2 * margin);
+    return HD_DATA_BASE + margin + hd_rng_below(&g->rng, HD_DATA_SIZE - 2 * margin);
+}
+
+uint32_t cond_flags(unsigned cc)
+{
+    static const uint32_t t[8] = {
+        F_OF, F_CF, F_ZF, F_CF | F_ZF, F_SF, F_PF, F_SF | F_OF, F_ZF | F_SF | F_OF,
+    };
+    return t[(cc >> 1) & 7];
+}
+
+void gen_patch(struct gen *g, uint32_t addr, uint32_t value)
+{
+    struct test_case *tc = g->tc;
+    if (tc->hdr.npatch >= HD_MAX_PATCH)
+        return;
+    bool ok = (addr >= HD_DATA_BASE && addr <= DATA_END - 4) ||
+              (addr >= HD_STACK_BASE && addr <= STACK_END - 4) ||
+              (g->cfg->low_mapped && addr >= HD_LOW_BASE && addr <= LOW_END - 4);
+    if (!ok)
+        return;
+    tc->patch[tc->hdr.npatch].addr = addr;
+    tc->patch[tc->hdr.npatch].value = value;
+    tc->hdr.npatch++;
+}
+
+/* Operands. */
+
+void opnd_reg(struct opnd *o, unsigned r)
+{
+    memset(o, 0, sizeof *o);
+    o->reg = (uint8_t)r;
+    o->base = o->index = -1;
+}
+
+void st_write_rm(struct gen *g, const struct opnd *o, unsigned size)
+{
+    if (!o->mem)
+        st_write(g, o->reg, size);
+}
+
+struct window {
+    int64_t lo, hi; /* allowed first byte of the access .. end */
+};
+
+static struct window pick_window(struct gen *g, const struct memreq *req, bool *fault)
+{
+    struct window w;
+    unsigned k = hd_rng_below(&g->rng, 100);
+    *fault = false;
+    if (!(req->flags & M_NOFAULT) && k < 2) {
+        /* Straddle or miss an edge of an area: a page fault. */
+        static const uint32_t edge[4][2] = {
+            {DATA_END - 8, DATA_END + 0x100}, {STACK_END - 8, STACK_END + 0x100},
+            {HD_DATA_BASE - 0x100, HD_DATA_BASE + 8}, {HD_STACK_BASE - 0x100, HD_STACK_BASE + 8},
+        };
+        unsigned e = hd_rng_below(&g->rng, 4);
+        *fault = true;
+        w.lo = edge[e][0];
+        w.hi = edge[e][1];
+        return w;
+    }
+    if (k < 22) {
+        w.lo = HD_STACK_BASE;
+        w.hi = STACK_END;
+    } else if (k < 34 && g->cfg->low_mapped) {
+        w.lo = HD_LOW_BASE;
+        w.hi = LOW_END;
+    } else {
+        w.lo = HD_DATA_BASE;
+        w.hi = DATA_END;
+    }
+    return w;
+}
+
+/* Place an effective address range [s, s + width] (s mod 2^32) inside the
+ * window for the access: returns the displacement, or false. */
+static bool place(struct gen *g, const struct memreq *req, const struct window *w, bool fault,
+                  uint32_t s, uint64_t width, bool small_ok, uint32_t *disp, uint32_t *t_out)
+{
+    int64_t tlo = w->lo - req->rel_lo, thi = w->hi - req->rel_hi - (int64_t)width;
+    if (fault) {
+        tlo = w->lo;
+        thi = w->hi - (int64_t)width;
+    }
+    if (tlo > thi)
+        return false;
+    int64_t t;
+    unsigned k = hd_rng_below(&g->rng, 100);
+    if (small_ok && k < 30 && (int64_t)s >= tlo && (int64_t)s <= thi) {
+        t = s;
+    } else if (small_ok && k < 65 && (int64_t)s + 127 >= tlo && (int64_t)s - 128 <= thi) {
+        int64_t a = (int64_t)s - 128 > tlo ? (int64_t)s - 128 : tlo;
+        int64_t b = (int64_t)s + 127 < thi ? (int64_t)s + 127 : thi;
+        t = a + hd_rng_below(&g->rng, (uint32_t)(b - a + 1));
+    } else {
+        t = tlo + hd_rng_below(&g->rng, (uint32_t)(thi - tlo + 1));
+    }
+    *disp = (uint32_t)(t - (int64_t)s);
+    *t_out = (uint32_t)t;
+    return true;
+}
+
+static void set_disp(struct gen *g, struct opnd *o, uint32_t disp, bool base_is_bp)
+{
+    o->disp = disp;
+    if (disp == 0 && !base_is_bp && hd_rng_pct(&g->rng, 85)) {
+        o->mod = 0;
+        o->disp_len = 0;
+    } else if ((int32_t)disp >= -128 && (int32_t)disp <= 127 && hd_rng_pct(&g->rng, 85)) {
+        o->mod = 1;
+        o->disp_len = 1;
+    } else {
+        o->mod = 2;
+        o->disp_len = 4;
+    }
+}
+
+static bool usable_base(const struct gen *g, unsigned r)
+{
+    return g->st.r[r].known && !(g->st.taint & (1u << r));
+}
+
+static const uint8_t seg_prefix[HD_NSEG] = {0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65};
+
+static void pick_segment(struct gen *g, const struct memreq *req, struct opnd *o, bool ss_default)
+{
+    o->seg = ss_default ? HD_SS : HD_DS;
+    bool want = hd_rng_pct(&g->rng, 12) || (g->st.seg_null & (1u << o->seg));
+    if (!want)
+        return;
+    static const uint8_t choice[] = {HD_ES, HD_CS, HD_SS, HD_DS};
+    for (int tries = 0; tries < 4; tries++) {
+        uint8_t s = choice[hd_rng_below(&g->rng, 4)];
+        if (g->st.seg_null & (1u << s))
+            continue;
+        /* CS is not writable: only as a rare deliberate #GP(0). */
+        if (s == HD_CS && (req->flags & M_WRITE) &&
+            ((req->flags & M_NOFAULT) || hd_rng_pct(&g->rng, 90)))
+            continue;
+        o->seg = s;
+        o->seg_pfx = seg_prefix[s];
+        return;
+    }
+}
+
+static bool pick_mem16(struct gen *g, const struct memreq *req, struct opnd *o)
+{
+    /* BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX (SDM vol. 2, table 2-1). */
+    static const int8_t comp[8][2] = {
+        {R_BX, R_SI}, {R_BX, R_DI}, {R_BP, R_SI}, {R_BP, R_DI},
+        {R_SI, -1}, {R_DI, -1}, {R_BP, -1}, {R_BX, -1},
+    };
+    bool absolute = hd_rng_pct(&g->rng, 12);
+    unsigned rm = absolute ? 6 : hd_rng_below(&g->rng, 8);
+    bool known = true;
+    uint32_t s = 0, width = 0;
+    for (int i = 0; i < 2 && !absolute; i++) {
+        int r = comp[rm][i];
+        if (r < 0)
+            continue;
+        if (g->st.taint & (1u << r))
+            return false;
+        const struct vrange *v = &g->st.r[r];
+        if (!v->known || (v->lo >> 16) != (v->hi >> 16)) {
+            known = false;
+            continue;
+        }
+        s += v->lo & 0xffff;
+        width += v->hi - v->lo;
+    }
+    s &= 0xffff;
+    uint32_t disp = hd_rng_u32(&g->rng) & 0xffff;
+    o->mem = true;
+    o->a16 = true;
+    o->rm = (uint8_t)rm;
+    o->base = o->index = -1;
+    o->known = false;
+    if (known && (g->cfg->low_mapped || (req->flags & M_NOACC))) {
+        struct window w = {HD_LOW_BASE, LOW_END};
+        uint32_t d, t;
+        if (place(g, req, &w, false, s, width, !absolute, &d, &t)) {
+            disp = d & 0xffff;
+            o->known = true;
+            o->lo = t;
+            o->hi = t + width;
+        }
+    }
+    if (absolute) {
+        o->mod = 0;
+        o->disp_len = 2;
+    } else if (disp == 0 && rm != 6 && hd_rng_pct(&g->rng, 85)) {
+        o->mod = 0;
+        o->disp_len = 0;
+    } else if ((int16_t)disp == (int8_t)disp && hd_rng_pct(&g->rng, 85)) {
+        o->mod = 1;
+        o->disp_len = 1;
+    } else {
+        o->mod = 2;
+        o->disp_len = 2;
+    }
+    o->disp = disp;
+    pick_segment(g, req, o, !absolute && (rm == 2 || rm == 3 || rm == 6));
+    return !(g->st.seg_null & (1u << o->seg));
+}
+
+bool pick_mem(struct gen *g, const struct memreq *req, struct opnd *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mem = true;
+    o->base = o->index = -1;
+
+    bool a16_ok = !(req->flags & M_NO16);
+    if (a16_ok && hd_rng_pct(&g->rng, g->cfg->low_mapped ? 7 : 1))
+        for (int tries = 0; tries < 4; tries++)
+            if (pick_mem16(g, req, o))
+                return true;
+    memset(o, 0, sizeof *o);
+    o->mem = true;
+    o->base = o->index = -1;
+
+    bool fault;
+    struct window w = pick_window(g, req, &fault);
+    unsigned form = hd_rng_below(&g->rng, 100);
+    int base = -1, index = -1;
+    unsigned scale = 0;
+    struct vrange sum = {true, 0, 0};
+    uint64_t width = 0;
+
+    for (int tries = 0; tries < 6 && form < 88; tries++) {
+        base = (int)hd_rng_below(&g->rng, 8);
+        if (!usable_base(g, (unsigned)base))
+            continue;
+        sum = g->st.r[base];
+        if (base == R_SP) {
+            int64_t lo = (int64_t)sum.lo + req->esp_adj, hi = (int64_t)sum.hi + req->esp_adj;
+            sum.lo = (uint32_t)lo;
+            sum.hi = (uint32_t)hi;
+        }
+        width = sum.hi - sum.lo;
+        index = -1;
+        if (form >= 60) {
+            index = (int)hd_rng_below(&g->rng, 8);
+            scale = hd_rng_below(&g->rng, 4);
+            if (index == R_SP || !usable_base(g, (unsigned)index)) {
+                index = -1;
+            } else {
+                const struct vrange *v = &g->st.r[index];
+                uint64_t lo = (uint64_t)sum.lo + ((uint64_t)v->lo << scale);
+                width += (uint64_t)(v->hi - v->lo) << scale;
+                sum.lo = (uint32_t)lo;
+            }
+        }
+        if (width < 0x8000)
+            break;
+        base = -1;
+    }
+    if (form < 88 && base < 0)
+        form = 88;
+
+    uint32_t disp, t;
+    if (form >= 88) {
+        /* No base register: disp32, optionally with a scaled index. */
+        base = -1;
+        index = -1;
+        width = 0;
+        sum.lo = 0;
+        if (form >= 96) {
+            index = (int)hd_rng_below(&g->rng, 8);
+            scale = hd_rng_below(&g->rng, 4);
+            if (index == R_SP || !usable_base(g, (unsigned)index) ||
+                ((uint64_t)(g->st.r[index].hi - g->st.r[index].lo) << scale) >= 0x8000) {
+                index = -1;
+            } else {
+                sum.lo = g->st.r[index].lo << scale;
+                width = (uint64_t)(g->st.r[index].hi - g->st.r[index].lo) << scale;
+            }
+        }
+        if (!place(g, req, &w, fault, sum.lo, width, false, &disp, &t))
+            return false;
+        o->mod = 0;
+        o->disp = disp;
+        o->disp_len = 4;
+        if (index >= 0 || hd_rng_pct(&g->rng, 15)) {
+            o->rm = 4;
+            o->has_sib = true;
+            o->sib = (uint8_t)(scale << 6 | (index >= 0 ? index : 4) << 3 | 5);
+        } else {
+            o->rm = 5;
+        }
+    } else {
+        if (!place(g, req, &w, fault, sum.lo, width, true, &disp, &t))
+            return false;
+        set_disp(g, o, disp, base == R_BP);
+        if (index >= 0 || base == R_SP || hd_rng_pct(&g->rng, 8)) {
+            o->rm = 4;
+            o->has_sib = true;
+            o->sib = (uint8_t)(scale << 6 | (index >= 0 ? index : 4) << 3 | base);
+        } else {
+            o->rm = (uint8_t)base;
+        }
+    }
+    o->base = (int8_t)base;
+    o->index = (int8_t)index;
+    o->scale = (uint8_t)scale;
+    o->known = !fault;
+    o->lo = t;
+    o->hi = (uint32_t)(t + width);
+    pick_segment(g, req, o, base == R_SP || base == R_BP);
+    return true;
+}
+
+/* Any effective address (LEA, hint NOPs): registers need not be known, only
+ * defined. */
+static void pick_ea_any(struct gen *g, struct opnd *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mem = true;
+    o->base = o->index = -1;
+    if (hd_rng_pct(&g->rng, 15)) {
+        struct memreq req = {0, 1, M_NOACC, 0};
+        if (pick_mem16(g, &req, o)) {
+            o->known = false;
+            return;
+        }
+        memset(o, 0, sizeof *o);
+        o->mem = true;
+        o->base = o->index = -1;
+    }
+    int base = (int)hd_rng_below(&g->rng, 9) - 1;
+    int index = hd_rng_pct(&g->rng, 40) ? (int)hd_rng_below(&g->rng, 8) : -1;
+    unsigned scale = hd_rng_below(&g->rng, 4);
+    if (base >= 0 && (g->st.taint & (1u << base)))
+        base = -1;
+    if (index == R_SP || (index >= 0 && (g->st.taint & (1u << index))))
+        index = -1;
+    uint32_t disp = rand_val(g, 4);
+    if (base < 0) {
+        o->mod = 0;
+        o->disp = disp;
+        o->disp_len = 4;
+        if (index >= 0) {
+            o->rm = 4;
+            o->has_sib = true;
+            o->sib = (uint8_t)(scale << 6 | index << 3 | 5);
+        } else {
+            o->rm = 5;
+        }
+    } else {
+        set_disp(g, o, hd_rng_pct(&g->rng, 50) ? disp : (uint32_t)(int8_t)disp, base == R_BP);
+        if (index >= 0 || base == R_SP) {
+            o->rm = 4;
+            o->has_sib = true;
+            o->sib = (uint8_t)(scale << 6 | (index >= 0 ? index : 4) << 3 | base);
+        } else {
+            o->rm = (uint8_t)base;
+        }
+    }
+    o->base = (int8_t)base;
+    o->index = (int8_t)index;
+    o->scale = (uint8_t)scale;
+    o->seg = (base == R_SP || base == R_BP) ? HD_SS : HD_DS;
+    /* The value LEA computes, when the registers are known. */
+    uint64_t lo = o->disp, hi = o->disp;
+    o->known = true;
+    if (base >= 0) {
+        o->known = g->st.r[base].known;
+        lo += g->st.r[base].lo;
+        hi += g->st.r[base].hi;
+    }
+    if (index >= 0) {
+        o->known = o->known && g->st.r[index].known;
+        lo += (uint64_t)g->st.r[index].lo << scale;
+        hi += (uint64_t)g->st.r[index].hi << scale;
+    }
+    if (o->known && (lo >> 32) == (hi >> 32)) {
+        o->lo = (uint32_t)lo;
+        o->hi = (uint32_t)hi;
+    } else {
+        o->known = false;
+    }
+}
+
+bool pick_rm(struct gen *g, unsigned size, unsigned use, unsigned mflags, struct opnd *o)
+{
+    if (mflags & M_NOACC) {
+        pick_ea_any(g, o);
+        return true;
+    }
+    if (hd_rng_pct(&g->rng, 45)) {
+        struct memreq req = {0, (int32_t)size, mflags | ((use & U_DST) ? M_WRITE : 0), 0};
+        if (pick_mem(g, &req, o))
+            return true;
+    }
+    int r = pick_reg(g, size, use);
+    if (r < 0)
+        return false;
+    opnd_reg(o, (unsigned)r);
+    return true;
+}
+
+/* The case. */
+
+static void initial_state(struct gen *g)
+{
+    struct test_case *tc = g->tc;
+    memset(&g->st, 0, sizeof g->st);
+    for (unsigned r = 0; r < 8; r++) {
+        uint32_t v;
+        unsigned k = hd_rng_below(&g->rng, 100);
+        if (r == R_SP)
+            v = HD_STACK_BASE + 0x4000 + (hd_rng_below(&g->rng, 0x8000) & (k < 90 ? ~3u : ~0u));
+        else if (r == R_BP && k < 50)
+            v = HD_STACK_BASE + 0x2000 + hd_rng_below(&g->rng, 0xc000);
+        else if (k < 45)
+            v = rand_ptr(g, 0x400);
+        else if (k < 60)
+            v = hd_rng_below(&g->rng, 40) - 8;
+        else
+            v = rand_val(g, 4);
+        tc->hdr.regs[r] = v;
+        g->st.r[r].known = true;
+        g->st.r[r].lo = g->st.r[r].hi = v;
+    }
+    uint32_t fl = 0x202 | (hd_rng_u32(&g->rng) & (F_ARITH | F_DF | F_ID));
+    tc->hdr.eflags = fl;
+    g->st.df = (fl & F_DF) ? 1 : 0;
+    /* Interesting values where the registers point. */
+    unsigned np = hd_rng_below(&g->rng, 7);
+    for (unsigned i = 0; i < np; i++) {
+        uint32_t base = tc->hdr.regs[hd_rng_below(&g->rng, 8)];
+        gen_patch(g, (base & ~3u) + (hd_rng_below(&g->rng, 64) - 32) * 4, rand_val(g, 4));
+    }
+}
+
+void gen_case(const struct gen_config *cfg, uint64_t seed, struct test_case *tc)
+{
+    struct gen g;
+    memset(&g, 0, sizeof g);
+    memset(tc, 0, sizeof *tc);
+    hd_rng_seed(&g.rng, seed);
+    g.cfg = cfg;
+    g.tc = tc;
+    tc->seed = seed;
+    initial_state(&g);
+    g.goal = cfg->min_insns + hd_rng_below(&g.rng, cfg->max_insns - cfg->min_insns + 1);
+
+    while (gen_index(&g) < g.goal && gen_room(&g, 6))
+        gen_ops_emit(&g, false);
+
+    g.ending = true;
+    ins_begin(&g);
+    ins_b(&g, 0xcc);
+    ins_end(&g, "INT3(end)");
+
+    unsigned last = tc->ninsn - 1;
+    for (unsigned i = 0; i < g.nfix; i++) {
+        struct jfix *f = &g.fix[i];
+        unsigned target = f->target > last ? last : f->target;
+        uint32_t dest = tc->insn[target].off;
+        uint32_t v = f->kind == FIX_ABS32 ? HD_CODE_BASE + dest : dest - f->from;
+        if (f->kind == FIX_REL8)
+            tc->code[f->at] = (uint8_t)v;
+        else
+            memcpy(tc->code + f->at, &v, 4);
+    }
+    tc->hdr.code_len = g.len;
+}
+
+void gen_truncate(const struct test_case *tc, unsigned k, struct test_case *out)
+{
+    *out = *tc;
+    if (k >= tc->ninsn)
+        return;
+    unsigned from = tc->insn[k].off;
+    memset(out->code + from, 0xcc, tc->hdr.code_len - from);
+    out->insn[k].name = "INT3(cut)";
+    out->insn[k].len = 1;
+    out->ninsn = k + 1;
+}
+
+void gen_image(uint8_t *image)
+{
+    struct hd_rng r;
+    hd_rng_seed(&r, 0x4c696e746173ull);
+    for (uint32_t i = 0; i < HD_IMAGE_SIZE; i += 4) {
+        uint32_t v = hd_rng_u32(&r);
+        /* Some runs of small values and zeros among the noise. */
+        switch ((i >> 6) & 7) {
+        case 0: v &= 0xff; break;
+        case 1: v = (i >> 8) & 3 ? v : 0; break;
+        default: break;
+        }
+        memcpy(image + i, &v, 4);
+    }
+}
