@@ -115,7 +115,8 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 __attribute__((format(printf, 4, 5)))
 static int kernel_error(const struct multiboot_boot *b, char *err, size_t errlen, const char *fmt, ...)
 {
-    int n = snprintf(err, errlen, "-kernel: '%s': ", b->name);
+    /* Name the option only when the image came from one. */
+    int n = snprintf(err, errlen, b->kernel_owned ? "-kernel: '%s': " : "'%s': ", b->name);
     if (n >= 0 && (size_t)n < errlen) {
         va_list ap;
         va_start(ap, fmt);

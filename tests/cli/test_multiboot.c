@@ -242,7 +242,7 @@ static void expect_error(const uint8_t *image, size_t size, const char *what)
         fprintf(stderr, "error '%s' lacks '%s'\n", r.err, what);
         failures++;
     }
-    CHECK(strncmp(r.err, "-kernel: 'k.bin': ", 18) == 0);
+    CHECK(strncmp(r.err, "'k.bin': ", 9) == 0);
     CHECK(!strchr(r.err, '\n'));
     rig_free(&r);
 }
@@ -366,7 +366,8 @@ static void test_random_headers(void)
             put32(image + 0x3c4, 0);
             put32(image + 0x3c8, -0x1badb002u);
         }
-        size_t size = 8 + (size_t)(image[107] + image[108] * 3) % (sizeof(image) - 8);
+        size_t min = iter % 3 == 0 ? 0x3cc : 8;
+        size_t size = min + (size_t)(image[107] + image[108] * 3) % (sizeof(image) - min);
         if (load(&r, image, size, NULL, NULL) < 0)
             CHECK(r.err[0] != '\0' && !strchr(r.err, '\n'));
     }

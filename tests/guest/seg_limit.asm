@@ -5,9 +5,9 @@
 
 %include "lib/guest.inc"
 
-SEL_SMALL   equ SEL_FREE            ; data, base DATA_BASE, limit 0xFFF
+SEL_SMALL   equ SEL_FREE            ; data, base data_area, limit 0xFFF
 SEL_DOWN    equ SEL_FREE + 0x08     ; expand-down data, limit 0xFFF, B = 1
-SEL_STACK   equ SEL_FREE + 0x10     ; stack, base DATA_BASE, limit 0xFFF
+SEL_STACK3  equ SEL_FREE + 0x10 | 3 ; DPL 3 stack, base data_area, limit 0xFFF
 SEL_NP      equ SEL_FREE + 0x18     ; data, not present
 SEL_XO      equ SEL_FREE + 0x20     ; execute-only code
 SEL_RO      equ SEL_FREE + 0x28     ; read-only data
@@ -17,10 +17,6 @@ section .bss
 alignb 4096
 data_area:  resb 8192
 
-section .data
-align 4
-saved_esp:  dd 0
-
 section .text
 test_main:
     mov eax, SEL_SMALL
@@ -29,7 +25,8 @@ test_main:
     mov dl, ACC_DATA0
     mov dh, FLG_D
     call gdt_set_seg
-    mov eax, SEL_STACK
+    mov eax, SEL_STACK3
+    mov dl, ACC_DATA3
     call gdt_set_seg
     mov eax, SEL_DOWN
     mov dl, ACC_DATA0_DOWN
@@ -91,32 +88,36 @@ test_main:
 .r5:
     CHECK_FAULT 5, VEC_GP, 0, .f5, "#GP(0) on an expand-down access below the limit"
 
-    ; Stack segment: an EBP-based access past the limit is #SS(0); a POP
-    ; reading past the limit is #SS(0) and leaves ESP unchanged.
-    mov [saved_esp], esp
+    ; Stack segment, from ring 3 so the handler runs on the TSS ring 0
+    ; stack: an EBP-based access past the SS limit is #SS(0); a POP reading
+    ; past the limit is #SS(0) and leaves ESP unchanged.
     EXPECT_FAULT .r6
-    mov ax, SEL_STACK
+    RING3 .u6
+.u6:
+    mov ax, SEL_STACK3
     mov ss, ax
     mov esp, 0x800
     mov ebp, 0x2000
 .f6:
     mov eax, [ebp]
-    FAIL 6, "stack access past the SS limit did not fault"
+    int VEC_RETURN
 .r6:
     CHECK_FAULT 6, VEC_SS, 0, .f6, "#SS(0) on an EBP-based access past the SS limit"
-    CHECK_EQ [exc_ss], SEL_STACK, 6, "fault taken on the limited stack"
+    CHECK_EQ [exc_ss], SEL_STACK3, 6, "fault taken on the limited stack"
+    CHECK_EQ [exc_esp], 0x800, 6, "ESP unchanged"
 
     EXPECT_FAULT .r7
-    mov ax, SEL_STACK
+    RING3 .u7
+.u7:
+    mov ax, SEL_STACK3
     mov ss, ax
     mov esp, 0xFFE
 .f7:
     pop eax
-    FAIL 7, "POP past the SS limit did not fault"
+    int VEC_RETURN
 .r7:
     CHECK_FAULT 7, VEC_SS, 0, .f7, "#SS(0) on a POP past the SS limit"
     CHECK_EQ [exc_esp], 0xFFE, 7, "ESP unchanged by the faulting POP"
-    mov esp, [saved_esp]
 
     ; Segment loads: not present -> #NP(sel); SS not present -> #SS(sel);
     ; execute-only code into DS -> #GP(sel); read-only data into SS ->

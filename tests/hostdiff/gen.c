@@ -19,7 +19,9 @@ unsigned gen_index(const struct gen *g)
 
 bool gen_room(const struct gen *g, unsigned insns)
 {
-    return g->tc->ninsn + insns + 1 < GEN_MAX_INSN && g->len + insns * 15 + 1 <= HD_MAX_CODE;
+    return g->tc->ninsn + insns + 1 < GEN_MAX_INSN && g->len + insns * 15 + 1 <= HD_MAX_CODE &&
+           g->nfix + insns <= sizeof g->fix / sizeof g->fix[0] &&
+           g->npend + insns <= sizeof g->pend / sizeof g->pend[0];
 }
 
 struct gstate gen_merge(const struct gstate *a, const struct gstate *b)
@@ -744,7 +746,7 @@ void gen_case(const struct gen_config *cfg, uint64_t seed, struct test_case *tc)
     initial_state(&g);
     g.goal = cfg->min_insns + hd_rng_below(&g.rng, cfg->max_insns - cfg->min_insns + 1);
 
-    while (gen_index(&g) < g.goal && gen_room(&g, 6))
+    for (unsigned tries = 0; gen_index(&g) < g.goal && gen_room(&g, 6) && tries < 1000; tries++)
         gen_ops_emit(&g, false);
 
     g.ending = true;

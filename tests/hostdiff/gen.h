@@ -108,7 +108,7 @@ struct gen {
     struct jfix fix[32];
     unsigned nfix;
     /* The instruction being built. */
-    uint8_t pfx[8];
+    uint8_t pfx[16];
     unsigned npfx;
     uint8_t body[24];
     unsigned nbody;

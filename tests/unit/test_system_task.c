@@ -164,8 +164,8 @@ static void test_io_permission(struct harness *h)
     set_ring(h, 0);
     CHECK(h, TRY(h, io_check_permission(cpu, 0x1234, 4)) == -1);
     in = insn_reg(0, 0, 2);
-    cpu->regs[R_EDX] = 0x81;
-    CHECK(h, TRY(h, exec_IN_DX(cpu, &in)) == -1 && (cpu->regs[R_EAX] & 0xffff) == 0x43);
+    cpu->regs[R_EDX] = 0x80;
+    CHECK(h, TRY(h, exec_IN_DX(cpu, &in)) == -1 && (cpu->regs[R_EAX] & 0xffff) == 0x42);
 }
 
 static void test_flag_instructions(struct harness *h)

@@ -118,6 +118,8 @@ static void test_call_gate(struct harness *h)
     CHECK(h, TRY(h, far_call(cpu, SEL_CALLGATE, 0, 4)) == EXC_TS && ERR(h) == 0);
     wr16(h, TSS_BASE + 8, SEL_DATA3);
     CHECK(h, TRY(h, far_call(cpu, SEL_CALLGATE, 0, 4)) == EXC_TS && ERR(h) == (SEL_DATA3 & 0xfffc));
+    wr16(h, TSS_BASE + 8, SEL_DATA0 | 3);
+    CHECK(h, TRY(h, far_call(cpu, SEL_CALLGATE, 0, 4)) == EXC_TS && ERR(h) == SEL_DATA0);
     wr16(h, TSS_BASE + 8, SEL_NOTPRESENT);
     CHECK(h, TRY(h, far_call(cpu, SEL_CALLGATE, 0, 4)) == EXC_SS && ERR(h) == SEL_NOTPRESENT);
     /* An expand-down stack valid from 0x1000 up has no room for 24 bytes
