@@ -144,22 +144,26 @@ static void load_task_cs(struct cpu *cpu, uint16_t sel, uint32_t ext)
     seg_load_cs(cpu, sel, d, rpl);
 }
 
-/* Load the new task's segment registers after the commit point. */
+/* Load the new task's LDTR and segment registers after the commit point.
+ * The CPL is the new task's from the start, so a fault here is delivered
+ * at the new task's privilege. */
 static void load_task_segments(struct cpu *cpu, const struct tss_image *t, uint32_t ext)
 {
-    /* The selectors are visible first, each cache unusable until its
-     * descriptor has been checked. */
-    for (int i = 0; i < SEG_COUNT; i++)
-        seg_load_null(cpu, i, t->seg[i]);
-    load_ldt(cpu, t->ldt, ext);
-
     if (cpu_v86(cpu)) {
+        /* V86 segment loads cannot fault (SDM vol. 3, 20.1.1). */
         for (int i = 0; i < SEG_COUNT; i++)
             seg_load(cpu, i, t->seg[i]);
         cpu_mode_changed(cpu);
+        load_ldt(cpu, t->ldt, ext);
         return;
     }
+
+    /* The selectors are visible first, each cache unusable until its
+     * descriptor has been checked. */
     cpu->cpl = t->seg[SEG_CS] & 3;
+    for (int i = 0; i < SEG_COUNT; i++)
+        seg_load_null(cpu, i, t->seg[i]);
+    load_ldt(cpu, t->ldt, ext);
     load_task_cs(cpu, t->seg[SEG_CS], ext);
     static const int order[] = { SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS };
     for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++) {

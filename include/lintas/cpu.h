@@ -97,7 +97,7 @@ struct tlb_entry {
     uintptr_t addend; /* host address - linear address, 0 for MMIO */
     uint8_t global;   /* filled from a global (PGE) page */
 };
-#define TLB_BITS 8
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_INVALID 1u /* no page-aligned address equals this tag */
 

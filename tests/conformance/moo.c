@@ -247,7 +247,8 @@ int moo_load(const char *path, struct moo_file *f, char *err, size_t errlen)
 
     /* Each TEST chunk is at least 12 bytes, which bounds a bogus count. */
     if (declared > f->size / 12) {
-        set_err(err, errlen, "%s: header claims %u tests", path, declared);
+        set_err(err, errlen, "%s: header claims %u tests, more than the file can hold", path,
+                declared);
         moo_free(f);
         return -1;
     }

@@ -98,12 +98,13 @@ static int load_known(struct runner *r, const char *path)
             return -1;
         }
         struct known *k = realloc(r->known, (r->nknown + 1) * sizeof(*k));
+        if (k)
+            r->known = k;
         if (!k || !(reason = strdup(reason))) {
-            free(k ? NULL : reason);
+            fprintf(stderr, "lintas_conformance: out of memory\n");
             fclose(fp);
             return -1;
         }
-        r->known = k;
         k = &r->known[r->nknown++];
         memcpy(k->key, s, klen);
         k->key[klen] = 0;
@@ -236,10 +237,9 @@ static unsigned diff_kind(const struct moo_test *t, const struct conf_result *re
 static void report(struct runner *r, const char *tag, const char *file, const struct moo_test *t,
                    const char *text)
 {
-    if (r->max_lines && r->lines >= r->max_lines)
-        return;
-    if (r->max_lines && ++r->lines == r->max_lines) {
-        printf("(further failure lines suppressed)\n");
+    if (r->max_lines && r->lines >= r->max_lines) {
+        if (r->lines++ == r->max_lines)
+            printf("(further failure lines suppressed)\n");
         return;
     }
     r->lines++;

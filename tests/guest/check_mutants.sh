@@ -13,13 +13,22 @@ fi
 emu=$1
 shift
 here=$(cd "$(dirname "$0")" && pwd)
+# Images for QEMU are built with its profile (lib/profile.inc).
+defines=""
+case $(basename "$emu") in
+    qemu-system-*) defines="-DEMU_QEMU" ;;
+esac
+if ! command -v "$emu" >/dev/null 2>&1; then
+    echo "SKIP: emulator '$emu' not found"
+    exit 77
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bad=0
 
 for src in "$@"; do
     name=$(basename "$src" .asm)
-    nasm -f bin -I "$here/" -o "$work/$name.bin" "$src" || { bad=1; continue; }
+    nasm -f bin -I "$here/" $defines -o "$work/$name.bin" "$src" || { bad=1; continue; }
     if ! "$here/run_guest.sh" "$emu" "$work/$name.bin" >"$work/out" 2>&1; then
         echo "$name: FAIL (unmutated test does not pass)"
         bad=1
@@ -28,7 +37,7 @@ for src in "$@"; do
     k=1
     killed=0
     while :; do
-        nasm -f bin -I "$here/" -DMUTATE=$k -o "$work/m.bin" "$src" || { bad=1; break; }
+        nasm -f bin -I "$here/" $defines -DMUTATE=$k -o "$work/m.bin" "$src" || { bad=1; break; }
         # Past the last check the mutant is the unmutated image.
         cmp -s "$work/m.bin" "$work/$name.bin" && break
         "$here/run_guest.sh" "$emu" "$work/m.bin" >"$work/out" 2>&1

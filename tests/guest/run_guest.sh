@@ -1,9 +1,11 @@
 #!/bin/sh
 # run_guest.sh EMULATOR IMAGE
 # Boots a guest test image (Multiboot) with isa-debug-exit and COM1 on stdio.
-# The guest passes by writing 0 to port 0xf4 (status 1); a failing check N
-# writes N (status 2N+1). Exits 0 on pass, 1 on failure, 77 when the
-# emulator is not installed (ctest SKIP_RETURN_CODE).
+# The guest passes by printing "PASS" on COM1 and writing 0 to port 0xf4
+# (status 1); a failing check N writes N (status 2N+1). Both the status and
+# the line are required, since an emulator that stops with an error may
+# also exit with 1. Exits 0 on pass, 1 on failure, 77 when the emulator is
+# not installed (ctest SKIP_RETURN_CODE).
 set -u
 
 if [ $# -ne 2 ]; then
@@ -38,11 +40,13 @@ timeout 25 "$emu" -kernel "$image" -display none -serial stdio \
 status=$?
 echo "guest exit status: $status"
 
-if [ "$status" -eq 1 ]; then
+if [ "$status" -eq 1 ] && grep -qx 'PASS' "$log"; then
     cat "$log"
     exit 0
 fi
-if [ "$status" -eq 124 ]; then
+if [ "$status" -eq 1 ]; then
+    echo "FAIL: status 1 but the guest never printed PASS (emulator error?)"
+elif [ "$status" -eq 124 ]; then
     echo "FAIL: no exit through port 0xf4 within 25 s"
 elif [ $((status % 2)) -eq 1 ]; then
     echo "FAIL: guest reported failing check $(( (status - 1) / 2 ))"

@@ -4,6 +4,7 @@
  */
 #include "gen.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define LOW_END (HD_LOW_BASE + HD_LOW_SIZE)
@@ -20,6 +21,7 @@ unsigned gen_index(const struct gen *g)
 bool gen_room(const struct gen *g, unsigned insns)
 {
     return g->tc->ninsn + insns + 1 < GEN_MAX_INSN && g->len + insns * 15 + 1 <= HD_MAX_CODE &&
+           g->group + 8 < GEN_MAX_GROUPS &&
            g->nfix + insns <= sizeof g->fix / sizeof g->fix[0] &&
            g->npend + insns <= sizeof g->pend / sizeof g->pend[0];
 }
@@ -47,11 +49,21 @@ struct gstate gen_merge(const struct gstate *a, const struct gstate *b)
     return m;
 }
 
-void gen_sync(struct gen *g)
+/* Start a group: merge the states of the jumps landing here. */
+static void gen_group(struct gen *g)
 {
-    unsigned idx = gen_index(g);
+    g->group++;
+    g->group_first[g->group] = 0xffff;
+    for (unsigned i = 0; i < g->npend; i++) {
+        /* A short jump whose target could end up out of reach lands here. */
+        struct jfix *f = &g->fix[g->pend[i].fix];
+        if (f->kind == FIX_REL8 && g->len + GEN_MAX_GROUP_BYTES > f->from + 127u) {
+            f->target = (uint16_t)g->group;
+            g->pend[i].group = (uint16_t)g->group;
+        }
+    }
     for (unsigned i = 0; i < g->npend;) {
-        if (g->pend[i].target == idx || (g->ending && g->pend[i].target > idx)) {
+        if (g->pend[i].group <= g->group || g->ending) {
             g->st = gen_merge(&g->st, &g->pend[i].st);
             g->pend[i] = g->pend[--g->npend];
         } else {
@@ -60,11 +72,12 @@ void gen_sync(struct gen *g)
     }
 }
 
-void gen_jump_to(struct gen *g, unsigned target, const struct gstate *st)
+void gen_jump_to(struct gen *g, unsigned group, const struct gstate *st)
 {
     if (st->dead)
         return;
-    g->pend[g->npend].target = (uint8_t)target;
+    g->pend[g->npend].group = (uint16_t)group;
+    g->pend[g->npend].fix = (uint16_t)(g->nfix - 1);
     g->pend[g->npend].st = *st;
     g->npend++;
 }
@@ -76,7 +89,8 @@ bool gen_no_pending(const struct gen *g)
 
 void ins_begin(struct gen *g)
 {
-    gen_sync(g);
+    if (g->group_first[g->group] == 0xffff)
+        g->group_first[g->group] = (uint16_t)g->tc->ninsn;
     struct gen_insn *in = &g->tc->insn[g->tc->ninsn];
     in->off = (uint16_t)g->len;
     in->taint = g->st.taint;
@@ -116,13 +130,24 @@ void ins_modrm(struct gen *g, unsigned regfield, const struct opnd *o)
     ins_imm(g, o->disp, o->disp_len);
 }
 
-void ins_fix(struct gen *g, enum fix_kind kind, unsigned target)
+static void add_fix(struct gen *g, enum fix_kind kind, unsigned target, bool by_group)
 {
     g->bfix[g->nbfix].pos = (uint8_t)g->nbody;
     g->bfix[g->nbfix].kind = (uint8_t)kind;
-    g->bfix[g->nbfix].target = (uint8_t)target;
+    g->bfix[g->nbfix].by_group = by_group;
+    g->bfix[g->nbfix].target = (uint16_t)target;
     g->nbfix++;
     ins_imm(g, 0, kind == FIX_REL8 ? 1 : 4);
+}
+
+void ins_fix(struct gen *g, enum fix_kind kind, unsigned target)
+{
+    add_fix(g, kind, target, false);
+}
+
+void ins_fix_group(struct gen *g, enum fix_kind kind, unsigned group)
+{
+    add_fix(g, kind, group, true);
 }
 
 unsigned ins_end(struct gen *g, const char *name)
@@ -148,6 +173,7 @@ unsigned ins_end(struct gen *g, const char *name)
         f->at = (uint16_t)(body_at + g->bfix[i].pos);
         f->from = (uint16_t)g->len;
         f->kind = g->bfix[i].kind;
+        f->by_group = g->bfix[i].by_group;
         f->target = g->bfix[i].target;
     }
     struct gen_insn *in = &tc->insn[tc->ninsn++];
@@ -158,7 +184,7 @@ unsigned ins_end(struct gen *g, const char *name)
 
 void gen_set_fix(struct gen *g, unsigned fix, unsigned target)
 {
-    g->fix[fix].target = (uint8_t)target;
+    g->fix[fix].target = (uint16_t)target;
 }
 
 /* Register model. */
@@ -230,7 +256,12 @@ bool stack_room(const struct gen *g, uint32_t below, uint32_t above)
 {
     const struct vrange *sp = &g->st.r[R_SP];
     return sp->known && sp->lo >= HD_STACK_BASE + STACK_MARGIN + below &&
-           sp->hi + above + STACK_MARGIN <= STACK_END && sp->hi - sp->lo < 0x4000;
+           (uint64_t)sp->hi + above + STACK_MARGIN <= STACK_END && sp->hi - sp->lo < 0x4000;
+}
+
+void gen_begin_group(struct gen *g)
+{
+    gen_group(g);
 }
 
 /* Guards. */
@@ -530,8 +561,10 @@ bool pick_mem(struct gen *g, const struct memreq *req, struct opnd *o)
 
     for (int tries = 0; tries < 6 && form < 88; tries++) {
         base = (int)hd_rng_below(&g->rng, 8);
-        if (!usable_base(g, (unsigned)base))
+        if (!usable_base(g, (unsigned)base)) {
+            base = -1;
             continue;
+        }
         sum = g->st.r[base];
         if (base == R_SP) {
             int64_t lo = (int64_t)sum.lo + req->esp_adj, hi = (int64_t)sum.hi + req->esp_adj;
@@ -745,11 +778,13 @@ void gen_case(const struct gen_config *cfg, uint64_t seed, struct test_case *tc)
     tc->seed = seed;
     initial_state(&g);
     g.goal = cfg->min_insns + hd_rng_below(&g.rng, cfg->max_insns - cfg->min_insns + 1);
+    g.group_first[0] = 0xffff;
 
-    for (unsigned tries = 0; gen_index(&g) < g.goal && gen_room(&g, 6) && tries < 1000; tries++)
+    while (gen_index(&g) < g.goal && gen_room(&g, 6))
         gen_ops_emit(&g, false);
 
     g.ending = true;
+    gen_group(&g);
     ins_begin(&g);
     ins_b(&g, 0xcc);
     ins_end(&g, "INT3(end)");
@@ -757,9 +792,24 @@ void gen_case(const struct gen_config *cfg, uint64_t seed, struct test_case *tc)
     unsigned last = tc->ninsn - 1;
     for (unsigned i = 0; i < g.nfix; i++) {
         struct jfix *f = &g.fix[i];
-        unsigned target = f->target > last ? last : f->target;
+        unsigned target = f->target;
+        if (f->by_group) {
+            /* The first instruction of that group or of the next one that
+             * has any (a family may have emitted nothing). */
+            unsigned gr = target;
+            while (gr <= g.group && g.group_first[gr] == 0xffff)
+                gr++;
+            target = gr <= g.group ? g.group_first[gr] : last;
+        }
+        if (target > last)
+            target = last;
         uint32_t dest = tc->insn[target].off;
         uint32_t v = f->kind == FIX_ABS32 ? HD_CODE_BASE + dest : dest - f->from;
+        if (f->kind == FIX_REL8 && v > 127) {
+            fprintf(stderr, "hostdiff: internal error: short jump out of range (seed %#llx)\n",
+                    (unsigned long long)seed);
+            abort();
+        }
         if (f->kind == FIX_REL8)
             tc->code[f->at] = (uint8_t)v;
         else

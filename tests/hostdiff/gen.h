@@ -15,7 +15,9 @@
  *    comparison masks the rest;
  *  - the direction flag, when known, for string instruction ranges.
  * Control flow only goes forward, so the model at a jump target is the
- * union of the states of the paths that reach it.
+ * union of the states of the paths that reach it. Jumps land only at the
+ * start of a group (one family's guards and instruction), never between a
+ * guard and the instruction that relies on it.
  */
 #ifndef HOSTDIFF_GEN_H
 #define HOSTDIFF_GEN_H
@@ -81,19 +83,27 @@ enum {
 enum { U_SRC = 1, U_DST = 2, U_RMW = 3 };
 
 enum fix_kind { FIX_REL8, FIX_REL32, FIX_ABS32 };
-#define FIX_LATER 0xffu
+#define FIX_LATER 0xffffu
 
 struct jfix {
-    uint16_t at;   /* code offset of the field */
-    uint16_t from; /* end of the instruction (relative forms) */
+    uint16_t at;     /* code offset of the field */
+    uint16_t from;   /* end of the instruction (relative forms) */
+    uint16_t target; /* group, or instruction index when !by_group */
     uint8_t kind;
-    uint8_t target; /* instruction index */
+    bool by_group;
 };
 
 struct pending {
-    uint8_t target;
+    uint16_t group;
+    uint16_t fix; /* the jump's displacement field */
     struct gstate st;
 };
+
+/* No group but a CALL's is longer than this, which keeps short jumps over
+ * whole groups in range. */
+#define GEN_MAX_GROUP_BYTES 64
+
+#define GEN_MAX_GROUPS 400
 
 struct gen {
     struct hd_rng rng;
@@ -103,6 +113,8 @@ struct gen {
     unsigned len;  /* code bytes emitted */
     unsigned goal; /* instructions wanted */
     bool ending;   /* emitting the terminator */
+    unsigned group; /* current group */
+    uint16_t group_first[GEN_MAX_GROUPS]; /* its first instruction, or 0xffff */
     struct pending pend[24];
     unsigned npend;
     struct jfix fix[32];
@@ -113,29 +125,35 @@ struct gen {
     uint8_t body[24];
     unsigned nbody;
     struct {
-        uint8_t pos, kind, target;
+        uint8_t pos, kind;
+        bool by_group;
+        uint16_t target;
     } bfix[2];
     unsigned nbfix;
 };
 
-/* Instruction assembly. ins_begin merges the states of jumps landing here
- * and records the model for the comparison masks. */
-void gen_sync(struct gen *g);
+/* Instruction assembly. ins_begin records the model for the comparison
+ * masks. */
 void ins_begin(struct gen *g);
 void ins_pfx(struct gen *g, uint8_t b);
 void ins_b(struct gen *g, uint8_t b);
 void ins_imm(struct gen *g, uint32_t v, unsigned size);
 void ins_modrm(struct gen *g, unsigned regfield, const struct opnd *o);
-/* A jump field of the given kind to instruction index target (or
- * FIX_LATER, set with gen_set_fix). Returns the fix index after ins_end. */
+/* A jump field of the given kind to the start of a group, or to an
+ * instruction index (FIX_LATER: set later with gen_set_fix). ins_end
+ * returns the index of the instruction's first fix. */
+void ins_fix_group(struct gen *g, enum fix_kind kind, unsigned group);
 void ins_fix(struct gen *g, enum fix_kind kind, unsigned target);
 unsigned ins_end(struct gen *g, const char *name);
 void gen_set_fix(struct gen *g, unsigned fix, unsigned target);
+/* Start the next group; gen_ops_emit does this for each family. */
+void gen_begin_group(struct gen *g);
 bool gen_room(const struct gen *g, unsigned insns);
 unsigned gen_index(const struct gen *g);
 
-/* Forward control flow: the state st reaches instruction index target. */
-void gen_jump_to(struct gen *g, unsigned target, const struct gstate *st);
+/* Forward control flow: the state st reaches the start of a group. Called
+ * right after the jump instruction (its field is the latest fix). */
+void gen_jump_to(struct gen *g, unsigned group, const struct gstate *st);
 bool gen_no_pending(const struct gen *g);
 
 /* Register model. */

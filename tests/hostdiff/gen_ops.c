@@ -1289,7 +1289,7 @@ static void fam_pop(struct gen *g)
     if (k < 18) {
         /* LEAVE: ESP = EBP, then EBP from the stack. */
         const struct vrange *bp = &g->st.r[R_BP];
-        if (!bp->known || !(bp->lo >= HD_STACK_BASE + 256 && bp->hi + 256 <= STACK_END) ||
+        if (!bp->known || !(bp->lo >= HD_STACK_BASE + 256 && (uint64_t)bp->hi + 256 <= STACK_END) ||
             (g->st.taint & (1u << R_BP)))
             return;
         ins_begin(g);
@@ -1422,23 +1422,23 @@ static void fam_jump(struct gen *g)
         bool near = hd_rng_pct(&g->rng, 25);
         need_flags(g, cond_flags(cc));
         ins_begin(g);
-        unsigned target = gen_index(g) + 1 + ahead;
+        unsigned target = g->group + 1 + ahead;
         if (near) {
             ins_b(g, 0x0f);
             ins_b(g, (uint8_t)(0x80 + cc));
-            ins_fix(g, FIX_REL32, target);
+            ins_fix_group(g, FIX_REL32, target);
         } else {
             ins_b(g, (uint8_t)(0x70 + cc));
-            ins_fix(g, FIX_REL8, target);
+            ins_fix_group(g, FIX_REL8, target);
         }
         ins_end(g, "JCC");
         gen_jump_to(g, target, &g->st);
     } else if (k < 70) {
         bool near = hd_rng_pct(&g->rng, 30);
         ins_begin(g);
-        unsigned target = gen_index(g) + 1 + ahead;
+        unsigned target = g->group + 1 + ahead;
         ins_b(g, near ? 0xe9 : 0xeb);
-        ins_fix(g, near ? FIX_REL32 : FIX_REL8, target);
+        ins_fix_group(g, near ? FIX_REL32 : FIX_REL8, target);
         ins_end(g, "JMP_J");
         gen_jump_to(g, target, &g->st);
         g->st.dead = true;
@@ -1450,11 +1450,11 @@ static void fam_jump(struct gen *g)
         if (op < 2)
             need_flags(g, F_ZF);
         ins_begin(g);
-        unsigned target = gen_index(g) + 1 + ahead;
+        unsigned target = g->group + 1 + ahead;
         if (a16)
             ins_pfx(g, 0x67);
         ins_b(g, (uint8_t)(0xe0 + op));
-        ins_fix(g, FIX_REL8, target);
+        ins_fix_group(g, FIX_REL8, target);
         ins_end(g, op == 3 ? "JECXZ" : "LOOP");
         if (op < 3) {
             struct vrange *c = &g->st.r[R_CX];
@@ -1506,9 +1506,9 @@ static void fam_call(struct gen *g)
         if (r < 0)
             return;
         ins_begin(g);
-        unsigned target = gen_index(g) + 1 + ahead;
+        unsigned target = g->group + ahead;
         ins_b(g, (uint8_t)(0xb8 + r));
-        ins_fix(g, FIX_ABS32, target);
+        ins_fix_group(g, FIX_ABS32, target);
         ins_end(g, "MOV_RI");
         st_write(g, (unsigned)r, 4);
         struct opnd o;
@@ -1913,6 +1913,7 @@ static const struct {
 
 void gen_ops_emit(struct gen *g, bool simple_only)
 {
+    gen_begin_group(g);
     unsigned total = 0;
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (!simple_only || families[i].simple)

@@ -86,6 +86,9 @@ void gen_truncate(const struct test_case *tc, unsigned k, struct test_case *out)
 /* The pristine contents of the low, data and stack areas. */
 void gen_image(uint8_t *image);
 
+/* hd_result.vector when the emulator stopped without an exception. */
+#define HD_NO_VECTOR 0xffffffffu
+
 /* What one world did with a case. */
 struct outcome {
     struct hd_result r;

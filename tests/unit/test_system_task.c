@@ -80,6 +80,24 @@ static void test_task_switch(struct harness *h)
     CHECK(h, TRY(h, far_jump(cpu, SEL_TSS2, 0, 4)) == EXC_TS && ERR(h) == SEL_DATA0);
     CHECK(h, cpu->tr.sel == SEL_TSS2 && cpu->insn_eip == 0x8000 && cpu->insn_esp == 0x8800);
 
+    /* A V86 task whose LDT selector is bad faults at CPL 3 with its V86
+     * segments already in place. */
+    put_desc(h, GDT_BASE, SEL_TSS, TSS_BASE, TSS_LIMIT, SEG_ATTR_P | DESC_TSS32_AVAIL);
+    wr32(h, TSS_BASE + 0x24, FL_VM | 2);
+    for (unsigned i = 0; i < SEG_COUNT; i++)
+        wr16(h, TSS_BASE + 0x48 + 4 * i, (uint16_t)(0x1000 * (i + 1)));
+    wr16(h, TSS_BASE + 0x60, 0x0004);
+    CHECK(h, TRY(h, far_jump(cpu, SEL_TSS, 0, 4)) == EXC_TS && ERR(h) == 4);
+    CHECK(h, cpu_v86(cpu) && cpu->cpl == 3 && cpu->tr.sel == SEL_TSS);
+    CHECK(h, cpu->seg[SEG_DS].base == 0x40000 && cpu->seg[SEG_CS].base == 0x20000);
+    wr16(h, TSS_BASE + 0x60, 0);
+    cpu_set_eflags(cpu, 0);
+    seg_cache_set(&cpu->tr, SEL_TSS2, TSS2_BASE, 0x67, SEG_ATTR_P | DESC_TSS32_BUSY);
+    put_desc(h, GDT_BASE, SEL_TSS2, TSS2_BASE, 0x67, SEG_ATTR_P | DESC_TSS32_BUSY);
+    put_desc(h, GDT_BASE, SEL_TSS, TSS_BASE, TSS_LIMIT, SEG_ATTR_P | DESC_TSS32_AVAIL);
+    set_ring(h, 0);
+    cpu->eip = 0x8000;
+
     /* Checks before the commit: limit, presence, busy state. */
     put_desc(h, GDT_BASE, SEL_TSS, TSS_BASE, 0x60, SEG_ATTR_P | DESC_TSS32_AVAIL);
     CHECK(h, TRY(h, far_jump(cpu, SEL_TSS, 0, 4)) == EXC_TS && ERR(h) == SEL_TSS);
