@@ -151,9 +151,9 @@ static void step(struct cpu *cpu)
     const struct insn *in = fetch_decode(cpu, &scratch);
     if (cpu->log && (cpu->log->mask & (LOG_IN_ASM | LOG_EXEC)))
         trace_insn(cpu, in);
-    /* IP wraps at 64 KiB in 16-bit code. */
-    uint32_t next = (uint32_t)cpu->eip + in->len;
-    cpu->eip = (cpu->seg[SEG_CS].attr & SEG_ATTR_DB) ? next : (next & 0xffff);
+    /* Sequential EIP does not wrap in 16-bit code: past FFFFh the next
+     * fetch fails the CS limit check, as on 386 and later processors. */
+    cpu->eip = (uint32_t)(cpu->eip + in->len);
     unsigned op = in->op;
     exec_table[op](cpu, in);
     cpu->icount++;

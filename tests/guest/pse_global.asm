@@ -34,7 +34,9 @@ test_main:
     mov dword [TEST_PAGE(0)], 0xAAAAAAAA
     mov dword [TEST_PAGE(1)], 0xBBBBBBBB
 
-    call paging_identity
+    ; The code runs from identity 4 MiB pages as well.
+    mov ecx, 2
+    call paging_identity_pse
     mov dword [page_dir + 4 * PDX(L_BIG)], 0 + (PG_P | PG_RW | PG_PS)
     mov dword [page_dir + 4 * PDX(L_BIGG)], 0 + (PG_P | PG_RW | PG_PS | PG_G)
     mov dword [page_dir + 4 * PDX(L_G)], page_tab1 + (PG_P | PG_RW)
@@ -51,6 +53,8 @@ test_main:
     mov dword [L_BIG + probe], 0x0B0E0B0E
     CHECK_EQ [probe], 0x0B0E0B0E, 2, "write through a 4 MiB page reaches physical memory"
     CHECK_BITS [page_dir + 4 * PDX(L_BIG)], PG_A | PG_D, PG_A | PG_D, 2, "4 MiB PDE accessed and dirty"
+    CHECK_EQ [NEW_MARK], 0x0EEB16, 2, "identity 4 MiB page at 4 MiB"
+    CHECK_BITS [page_dir + 4 * PDX(NEW_MARK)], PG_A | PG_D, PG_A, 2, "read-only use leaves D clear"
 
     ; Fill the TLB with the old translations.
     CHECK_EQ [L_G], 0xAAAAAAAA, 3, "global 4 KiB page, first mapping"

@@ -21,6 +21,9 @@
 
 #define FL_RF (1u << 16)
 
+static const char *const reg_names[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
+static const char *const seg_names[HD_NSEG] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+
 static bool has_error_code(uint32_t v)
 {
     return v == 8 || (v >= 10 && v <= 14) || v == 17;
@@ -66,7 +69,7 @@ unsigned compare_outcomes(const struct test_case *tc, const struct outcome *nat,
         d |= DIFF_EIP;
     const struct gen_insn *b = compare_boundary(tc, n);
     for (int r = 0; r < 8; r++)
-        if (!(b->taint & (1u << r)) && n->regs[r] != e->regs[r])
+        if ((n->regs[r] ^ e->regs[r]) & ~b->uregs[r])
             d |= DIFF_REG0 << r;
     uint32_t mask = ~(FL_RF | b->undef);
     if ((n->eflags ^ e->eflags) & mask)
@@ -85,9 +88,6 @@ unsigned compare_outcomes(const struct test_case *tc, const struct outcome *nat,
         d |= DIFF_MEM;
     return d;
 }
-
-static const char *const reg_names[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
-static const char *const seg_names[HD_NSEG] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 
 void report_diff_names(FILE *out, unsigned diff)
 {
@@ -135,8 +135,12 @@ static void print_code(FILE *out, const struct test_case *tc)
         }
         char undef[9];
         flag_string(in->undef, undef);
-        fprintf(out, "    %02u %04x: %-45s %-34s %-10s undef=%s taint=%02x\n", i, in->off, hex,
-                text, in->name, undef, in->taint);
+        fprintf(out, "    %02u %04x: %-45s %-34s %-10s undef=%s", i, in->off, hex, text, in->name,
+                undef);
+        for (int r = 0; r < 8; r++)
+            if (in->uregs[r])
+                fprintf(out, " %s&%08x", reg_names[r], in->uregs[r]);
+        fprintf(out, "\n");
     }
     if (have_cs)
         cs_close(&cs);
@@ -175,8 +179,11 @@ void report_case(FILE *out, const struct test_case *tc, const struct outcome *na
     flag_string(n->eflags, fh);
     flag_string(e->eflags, fe);
     flag_string(b->undef, fu);
-    fprintf(out, "  final state    host      emulator  (undefined flags %s, undefined regs %02x)\n",
-            fu, b->taint);
+    fprintf(out, "  final state    host      emulator  (undefined flags %s", fu);
+    for (int r = 0; r < 8; r++)
+        if (b->uregs[r])
+            fprintf(out, ", %s&%08x", reg_names[r], b->uregs[r]);
+    fprintf(out, ")\n");
     print_result_row(out, "vector", n->vector, e->vector, diff & DIFF_VECTOR);
     print_result_row(out, "error", n->error_code, e->error_code, diff & DIFF_ERROR);
     print_result_row(out, "cr2", n->cr2, e->cr2, diff & DIFF_CR2);

@@ -27,7 +27,7 @@
 #define MAX_NAMES 160
 #define MAX_KNOWN 64
 /* Past this many mismatches, stop spending reruns on attributing them. */
-#define MAX_ATTRIBUTED 2000
+#define MAX_ATTRIBUTED 10000
 
 struct name_stat {
     const char *name;
@@ -354,6 +354,13 @@ int main(int argc, char **argv)
             continue;
         }
         for (unsigned j = 0; j < b; j++) {
+            if (nat[j].r.vector == HD_TIMEOUT) {
+                /* Generated code has no loops: it went astray natively. */
+                printf("HOST TIMEOUT: the case ran away on the host\n");
+                report_case(stdout, &cases[j], &nat[j], NULL, 0);
+                status = 1;
+                continue;
+            }
             t0 = now();
             emu_run(r->emu, &cases[j], &emu_out);
             r->t_emu += now() - t0;

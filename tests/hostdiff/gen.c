@@ -42,7 +42,8 @@ struct gstate gen_merge(const struct gstate *a, const struct gstate *b)
             m.r[r].known = false;
         }
     }
-    m.taint = a->taint | b->taint;
+    for (int r = 0; r < 8; r++)
+        m.uregs[r] = a->uregs[r] | b->uregs[r];
     m.undef = a->undef | b->undef;
     m.df = a->df == b->df ? a->df : -1;
     m.seg_null = a->seg_null | b->seg_null;
@@ -93,7 +94,7 @@ void ins_begin(struct gen *g)
         g->group_first[g->group] = (uint16_t)g->tc->ninsn;
     struct gen_insn *in = &g->tc->insn[g->tc->ninsn];
     in->off = (uint16_t)g->len;
-    in->taint = g->st.taint;
+    memcpy(in->uregs, g->st.uregs, sizeof in->uregs);
     in->undef = g->st.undef;
     g->npfx = g->nbody = g->nbfix = 0;
 }
@@ -191,7 +192,7 @@ void gen_set_fix(struct gen *g, unsigned fix, unsigned target)
 
 bool reg_readable(const struct gen *g, unsigned r, unsigned size)
 {
-    return !(g->st.taint & (1u << reg_base(r, size)));
+    return !g->st.uregs[reg_base(r, size)];
 }
 
 int pick_reg(struct gen *g, unsigned size, unsigned use)
@@ -212,7 +213,7 @@ void st_set(struct gen *g, unsigned r, uint32_t lo, uint32_t hi)
     g->st.r[r].known = true;
     g->st.r[r].lo = lo;
     g->st.r[r].hi = hi;
-    g->st.taint &= (uint8_t)~(1u << r);
+    g->st.uregs[r] = 0;
 }
 
 void st_write(struct gen *g, unsigned r, unsigned size)
@@ -220,14 +221,13 @@ void st_write(struct gen *g, unsigned r, unsigned size)
     unsigned b = reg_base(r, size);
     g->st.r[b].known = false;
     if (size == 4)
-        g->st.taint &= (uint8_t)~(1u << b);
+        g->st.uregs[b] = 0;
 }
 
-void st_taint(struct gen *g, unsigned r, unsigned size)
+void st_undefined(struct gen *g, unsigned r, uint32_t mask)
 {
-    unsigned b = reg_base(r, size);
-    g->st.r[b].known = false;
-    g->st.taint |= (uint8_t)(1u << b);
+    g->st.r[r].known = false;
+    g->st.uregs[r] |= mask;
 }
 
 void st_flags(struct gen *g, uint32_t defined, uint32_t undefined)
@@ -278,7 +278,7 @@ void set_reg(struct gen *g, unsigned r, uint32_t value)
 void need_regs(struct gen *g, uint8_t regs)
 {
     for (unsigned r = 0; r < 8; r++)
-        if ((regs & g->st.taint) & (1u << r))
+        if ((regs & (1u << r)) && g->st.uregs[r])
             set_reg(g, r, rand_val(g, 4));
 }
 
@@ -326,7 +326,7 @@ uint32_t rand_val(struct gen *g, unsigned size)
 uint32_t rand_ptr(struct gen *g, uint32_t margin)
 {
     unsigned k = hd_rng_below(&g->rng, 10);
-    if (k < 2)
+    if (k < 2 && !g->in_call)
         return HD_STACK_BASE + margin + hd_rng_below(&g->rng, HD_STACK_SIZE - 2 * margin);
     if (k < 3 && g->cfg->low_mapped)
         return HD_LOW_BASE + margin + hd_rng_below(&g->rng, HD_LOW_SIZE - 2 * margin);
@@ -379,6 +379,7 @@ static struct window pick_window(struct gen *g, const struct memreq *req, bool *
 {
     struct window w;
     unsigned k = hd_rng_below(&g->rng, 100);
+    bool stack_ok = !(g->in_call && (req->flags & M_WRITE));
     *fault = false;
     if (!(req->flags & M_NOFAULT) && k < 2) {
         /* Straddle or miss an edge of an area: a page fault. */
@@ -386,13 +387,13 @@ static struct window pick_window(struct gen *g, const struct memreq *req, bool *
             {DATA_END - 8, DATA_END + 0x100}, {STACK_END - 8, STACK_END + 0x100},
             {HD_DATA_BASE - 0x100, HD_DATA_BASE + 8}, {HD_STACK_BASE - 0x100, HD_STACK_BASE + 8},
         };
-        unsigned e = hd_rng_below(&g->rng, 4);
+        unsigned e = hd_rng_below(&g->rng, 4) & (stack_ok ? 3 : 2);
         *fault = true;
         w.lo = edge[e][0];
         w.hi = edge[e][1];
         return w;
     }
-    if (k < 22) {
+    if (k < 22 && stack_ok) {
         w.lo = HD_STACK_BASE;
         w.hi = STACK_END;
     } else if (k < 34 && g->cfg->low_mapped) {
@@ -450,7 +451,7 @@ static void set_disp(struct gen *g, struct opnd *o, uint32_t disp, bool base_is_
 
 static bool usable_base(const struct gen *g, unsigned r)
 {
-    return g->st.r[r].known && !(g->st.taint & (1u << r));
+    return g->st.r[r].known && !g->st.uregs[r];
 }
 
 static const uint8_t seg_prefix[HD_NSEG] = {0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65};
@@ -491,7 +492,7 @@ static bool pick_mem16(struct gen *g, const struct memreq *req, struct opnd *o)
         int r = comp[rm][i];
         if (r < 0)
             continue;
-        if (g->st.taint & (1u << r))
+        if (g->st.uregs[r])
             return false;
         const struct vrange *v = &g->st.r[r];
         if (!v->known || (v->lo >> 16) != (v->hi >> 16)) {
@@ -664,9 +665,9 @@ static void pick_ea_any(struct gen *g, struct opnd *o)
     int base = (int)hd_rng_below(&g->rng, 9) - 1;
     int index = hd_rng_pct(&g->rng, 40) ? (int)hd_rng_below(&g->rng, 8) : -1;
     unsigned scale = hd_rng_below(&g->rng, 4);
-    if (base >= 0 && (g->st.taint & (1u << base)))
+    if (base >= 0 && g->st.uregs[base])
         base = -1;
-    if (index == R_SP || (index >= 0 && (g->st.taint & (1u << index))))
+    if (index == R_SP || (index >= 0 && g->st.uregs[index]))
         index = -1;
     uint32_t disp = rand_val(g, 4);
     if (base < 0) {
@@ -825,8 +826,16 @@ void gen_truncate(const struct test_case *tc, unsigned k, struct test_case *out)
         return;
     unsigned from = tc->insn[k].off;
     memset(out->code + from, 0xcc, tc->hdr.code_len - from);
-    out->insn[k].name = "INT3(cut)";
-    out->insn[k].len = 1;
+    /* A jump over the cut stops at a later boundary: what is undefined
+     * there is covered by the union over all of them. */
+    struct gen_insn *cut = &out->insn[k];
+    for (unsigned i = k + 1; i < tc->ninsn; i++) {
+        cut->undef |= tc->insn[i].undef;
+        for (int r = 0; r < 8; r++)
+            cut->uregs[r] |= tc->insn[i].uregs[r];
+    }
+    cut->name = "INT3(cut)";
+    cut->len = 1;
     out->ninsn = k + 1;
 }
 

@@ -7,9 +7,9 @@
  * areas and every compared value defined:
  *  - each register's value as an interval, when it is known (pointers,
  *    counts); memory operands are only built from known registers;
- *  - registers holding an architecturally undefined value ("tainted", e.g.
- *    after a 16-bit SHLD with a count over 16); they are never read again
- *    and are masked when the final states are compared;
+ *  - register bits holding architecturally undefined values (e.g. after a
+ *    16-bit SHLD with a count over 16); such a register is never read again
+ *    and those bits are masked when the final states are compared;
  *  - arithmetic flags with undefined values (SDM "undefined" flags); an
  *    instruction reading them is preceded by one that defines them, and the
  *    comparison masks the rest;
@@ -42,7 +42,7 @@ struct vrange {
 
 struct gstate {
     struct vrange r[8];
-    uint8_t taint;
+    uint32_t uregs[8]; /* bits of each register with undefined values */
     bool dead;        /* no path reaches this point */
     int8_t df;        /* 0, 1, or -1 when unknown */
     uint32_t undef;   /* arithmetic flags with undefined values */
@@ -113,6 +113,7 @@ struct gen {
     unsigned len;  /* code bytes emitted */
     unsigned goal; /* instructions wanted */
     bool ending;   /* emitting the terminator */
+    bool in_call;  /* in a CALL body: the return address must survive */
     unsigned group; /* current group */
     uint16_t group_first[GEN_MAX_GROUPS]; /* its first instruction, or 0xffff */
     struct pending pend[24];
@@ -165,7 +166,8 @@ bool reg_readable(const struct gen *g, unsigned r, unsigned size);
 int pick_reg(struct gen *g, unsigned size, unsigned use);
 void st_set(struct gen *g, unsigned r, uint32_t lo, uint32_t hi);
 void st_write(struct gen *g, unsigned r, unsigned size);
-void st_taint(struct gen *g, unsigned r, unsigned size);
+/* The bits mask of register r (32-bit numbering) are now undefined. */
+void st_undefined(struct gen *g, unsigned r, uint32_t mask);
 void st_flags(struct gen *g, uint32_t defined, uint32_t undefined);
 bool stack_room(const struct gen *g, uint32_t below, uint32_t above);
 void st_esp_add(struct gen *g, int32_t delta);

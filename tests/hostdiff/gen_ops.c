@@ -535,7 +535,7 @@ static void fam_dshift(struct gen *g)
         st_write_rm(g, &o, size);
         g->st.undef |= F_OF | F_AF;
     } else if (undefined) {
-        st_taint(g, o.reg, size);
+        st_undefined(g, o.reg, 0xffff);
         st_flags(g, 0, F_ARITH);
     } else if (c) {
         st_write_rm(g, &o, size);
@@ -638,7 +638,7 @@ static void fam_bswap(struct gen *g)
     ins_b(g, (uint8_t)(0xc8 + r));
     ins_end(g, "BSWAP");
     if (word)
-        st_taint(g, (unsigned)r, 4);
+        st_undefined(g, (unsigned)r, 0xffff);
     else
         st_write(g, (unsigned)r, 4);
 }
@@ -1151,6 +1151,10 @@ static void fam_desc(struct gen *g)
         ins_modrm(g, (unsigned)r, &o);
         ins_end(g, k == 1 ? "LAR" : "LSL");
         st_write(g, (unsigned)r, size);
+        /* LAR masks the descriptor's high dword with 00FxFF00H: bits 19:16
+         * are undefined (SDM vol. 2, LAR). */
+        if (k == 1 && size == 4)
+            st_undefined(g, (unsigned)r, 0x000f0000u);
     } else {
         ins_b(g, 0x0f);
         ins_b(g, 0x00);
@@ -1290,7 +1294,7 @@ static void fam_pop(struct gen *g)
         /* LEAVE: ESP = EBP, then EBP from the stack. */
         const struct vrange *bp = &g->st.r[R_BP];
         if (!bp->known || !(bp->lo >= HD_STACK_BASE + 256 && (uint64_t)bp->hi + 256 <= STACK_END) ||
-            (g->st.taint & (1u << R_BP)))
+            g->st.uregs[R_BP])
             return;
         ins_begin(g);
         pfx_size(g, size);
@@ -1571,8 +1575,10 @@ static void fam_call(struct gen *g)
     unsigned jmp_fix = ins_end(g, "JMP_J");
     g->st = after_call;
     unsigned body = hd_rng_below(&g->rng, 3);
+    g->in_call = true;
     for (unsigned i = 0; i < body && gen_room(g, 6); i++)
         gen_ops_emit(g, true);
+    g->in_call = false;
     uint16_t pop = hd_rng_pct(&g->rng, 30) ? (uint16_t)(hd_rng_below(&g->rng, 4) * 4) : 0;
     if (!stack_room(g, 0, 4u + pop))
         pop = 0;
@@ -1586,17 +1592,19 @@ static void fam_call(struct gen *g)
     ins_end(g, "RET");
     st_esp_add(g, 4 + pop);
     /* The jmp runs after the return, with the state the ret left. */
-    g->tc->insn[jmp_idx].taint = g->st.taint;
+    memcpy(g->tc->insn[jmp_idx].uregs, g->st.uregs, sizeof g->st.uregs);
     g->tc->insn[jmp_idx].undef = g->st.undef;
     gen_set_fix(g, jmp_fix, gen_index(g));
 }
 
-/* BOUND: in range or #BR. */
+/* BOUND: in range or #BR. The host checks the lower bound before it reads
+ * the upper one, so which of #BR and #PF wins for bounds straddling a page
+ * edge is an implementation detail: keep them inside the areas. */
 static void fam_bound(struct gen *g)
 {
     unsigned size = osz(g);
     struct opnd o;
-    struct memreq req = {0, 2 * (int32_t)size, 0, 0};
+    struct memreq req = {0, 2 * (int32_t)size, M_NOFAULT, 0};
     ins_begin(g);
     int r = pick_reg(g, size, U_SRC);
     if (r < 0 || !pick_mem(g, &req, &o))

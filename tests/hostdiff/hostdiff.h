@@ -58,8 +58,8 @@ static inline bool hd_rng_pct(struct hd_rng *r, unsigned percent)
 struct gen_insn {
     uint16_t off;
     uint8_t len;
-    uint8_t taint;  /* registers whose value is architecturally undefined */
-    uint32_t undef; /* arithmetic flags whose value is undefined */
+    uint32_t undef;    /* arithmetic flags whose value is undefined */
+    uint32_t uregs[8]; /* register bits whose value is undefined */
     const char *name;
 };
 

@@ -13,6 +13,10 @@
  * The memory areas are compared with the pristine image afterwards; changed
  * 64-byte chunks are reported and restored.
  *
+ * A periodic timer stops a case that runs for more than a second (the
+ * generator makes sequences without loops, so that means it went astray);
+ * it is reported as vector HD_TIMEOUT.
+ *
  * A signal handler can only find its state at a fixed place, so the control
  * block lives in a page mapped at HD_CTRL_BASE instead of in a variable.
  * The handler uses no libc state: the sequence may have changed GS, which
@@ -28,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -45,7 +50,9 @@ struct ctrl {
     uint32_t in_test;   /* +0x08 a fault now belongs to the sequence */
     uint32_t resume;    /* +0x0c hd_resume */
     uint32_t own_sel[HD_NSEG]; /* +0x10 the runner's selectors */
-    uint32_t pad[6];
+    uint32_t ticks;     /* +0x28 timer signals so far */
+    uint32_t case_tick; /* +0x2c ticks when the case started */
+    uint32_t pad[4];
     uint32_t regs[8];   /* +0x40 initial EAX..EDI */
     uint32_t eflags;    /* +0x60 initial EFLAGS */
     struct hd_result res;
@@ -101,6 +108,11 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 
     (void)si;
     __asm__ volatile("movl %0, %%gs" : : "r"(c->own_sel[HD_GS]));
+    if (sig == SIGALRM) {
+        c->ticks++;
+        if (!c->in_test || c->ticks - c->case_tick < 3)
+            return; /* the sequence resumes as if nothing happened */
+    }
     if (!c->in_test) {
         /* A fault in the runner itself: let it kill the process. */
         struct sigaction sa;
@@ -125,6 +137,8 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
     for (int i = 0; i < HD_NSEG; i++)
         r->sel[i] = (uint32_t)g[segs[i]] & 0xffff;
     r->signo = (uint32_t)sig;
+    if (sig == SIGALRM)
+        r->vector = HD_TIMEOUT;
 
     g[REG_EIP] = (greg_t)c->resume;
     g[REG_UESP] = (greg_t)c->saved_esp;
@@ -198,7 +212,7 @@ static void write_full(const void *buf, size_t len)
 
 static void install_handlers(void)
 {
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM};
     stack_t ss;
     ss.ss_sp = malloc(1 << 16);
     ss.ss_size = 1 << 16;
@@ -209,11 +223,14 @@ static void install_handlers(void)
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_signal;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
         sigemptyset(&sa.sa_mask);
         if (sigaction(sigs[i], &sa, NULL))
             die("sigaction");
     }
+    struct itimerval it = {{0, 500000}, {0, 500000}};
+    if (setitimer(ITIMER_REAL, &it, NULL))
+        die("setitimer");
 }
 
 static uint32_t read_sel(int which)
@@ -374,6 +391,7 @@ int main(void)
              * ways the kernel then observes; the generator never sets them. */
             c->eflags = (cs.eflags & ~0x44100u) | 2;
             memset(&c->res, 0, sizeof c->res);
+            c->case_tick = c->ticks;
             c->in_test = 1;
             hd_enter();
 

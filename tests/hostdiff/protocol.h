@@ -68,6 +68,9 @@ struct hd_patch {
     uint32_t value;
 };
 
+/* hd_result.vector of a case the runner stopped after a second. */
+#define HD_TIMEOUT 0xfffffffeu
+
 struct hd_result {
     uint32_t regs[8];
     uint32_t eip;
