@@ -23,6 +23,8 @@ enum access_kind { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
 /* TLB slow path: translate, check, fill the entry and perform the access.
  * user selects the privilege (CPL 3 accesses, not system accesses). */
 uint32_t tlb_read_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user);
+/* The same for the read of a read-modify-write: translated for writing. */
+uint32_t tlb_read_rmw_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user);
 void tlb_write_slow(struct cpu *cpu, uint32_t lin, uint32_t value, unsigned size, bool user);
 
 /* Translate a linear address for the given access, raising #PF as needed.
@@ -120,6 +122,19 @@ static inline uint32_t vread(struct cpu *cpu, int seg, uint32_t off, unsigned si
 static inline void vwrite(struct cpu *cpu, int seg, uint32_t off, uint32_t v, unsigned size)
 {
     lin_write(cpu, seg_addr(cpu, seg, off, size, SEG_ACC_WRITE), v, size);
+}
+
+/* The read of a read-modify-write instruction (XCHG, ADD to memory, ...):
+ * checked and translated as the write that follows, so a #PF on it reports
+ * a write in its error code, as processors do. */
+static inline uint32_t vread_rmw(struct cpu *cpu, int seg, uint32_t off, unsigned size)
+{
+    uint32_t lin = seg_addr(cpu, seg, off, size, SEG_ACC_WRITE);
+    bool user = cpu_user_access(cpu);
+    const struct tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (lin & ~0xfffu) && (lin & 0xfff) <= 0x1000 - size)
+        return host_load((const uint8_t *)(e->addend + lin), size);
+    return tlb_read_rmw_slow(cpu, lin, size, user);
 }
 
 /* Check that [off, off+size) could be written, without writing: used where

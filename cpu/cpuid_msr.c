@@ -11,17 +11,26 @@
 #include "seg.h"
 #include "system.h"
 
-/* CPUID.1:EDX feature bits (SDM vol. 2, CPUID, table 3-11). */
+/* CPUID.1:EDX feature bits (SDM vol. 2, CPUID, table 3-11). VME covers
+ * CR4.PVI too. MCE promises CR4.MCE and the #MC vector; no machine check
+ * is ever signalled. */
 enum {
-    FEAT_PSE = 1u << 3, FEAT_TSC = 1u << 4, FEAT_MSR = 1u << 5, FEAT_CX8 = 1u << 8,
-    FEAT_SEP = 1u << 11, FEAT_PGE = 1u << 13, FEAT_CMOV = 1u << 15,
+    FEAT_VME = 1u << 1, FEAT_PSE = 1u << 3, FEAT_TSC = 1u << 4, FEAT_MSR = 1u << 5,
+    FEAT_MCE = 1u << 7, FEAT_CX8 = 1u << 8, FEAT_SEP = 1u << 11, FEAT_PGE = 1u << 13,
+    FEAT_CMOV = 1u << 15,
 };
-#define CPUID_FEATURES (FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV)
+#define CPUID_FEATURES (FEAT_VME | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_MCE | FEAT_CX8 | \
+                        FEAT_SEP | FEAT_PGE | FEAT_CMOV)
 
-/* The MSRs this CPU has (SDM vol. 4, table 2-2 for the P6 family). */
+/* The MSRs this CPU has (SDM vol. 4, table 2-2 and the P6 family table). */
 enum {
+    MSR_P5_MC_ADDR = 0x00,
+    MSR_P5_MC_TYPE = 0x01,
     MSR_TSC = 0x10,
+    MSR_PLATFORM_ID = 0x17,
     MSR_APIC_BASE = 0x1b,
+    MSR_EBL_CR_POWERON = 0x2a,
+    MSR_BIOS_SIGN_ID = 0x8b,
     MSR_SYSENTER_CS = 0x174,
     MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176,
@@ -29,6 +38,14 @@ enum {
 /* IA32_APIC_BASE: BSP flag (read-only), enable, and a base below 64 GiB. */
 #define APIC_BASE_BSP 0x100u
 #define APIC_BASE_WRITABLE 0xffffff800ull
+/* IA32_PLATFORM_ID: processor flag 1 in bits 52:50, which microcode
+ * updates are matched against. */
+#define PLATFORM_ID_VALUE (1ull << 50)
+/* EBL_CR_POWERON as a Pentium II 400 strapped at power-on: 100 MHz system
+ * bus (bits 19:18 = 10b), clock ratio code 0010b in bits 25:22 (4x), the
+ * bootstrap processor (cluster and arbitration IDs 0), 4 GiB reset vector,
+ * error checking off. */
+#define EBL_CR_POWERON_VALUE 0x00880000u
 
 /* The P6 has two performance counters (SDM vol. 3, 18.6). */
 #define P6_PMC_COUNT 2
@@ -87,8 +104,13 @@ void exec_RDMSR(struct cpu *cpu, const struct insn *in)
         cpu_fault(cpu, EXC_GP, 0);
     uint64_t v;
     switch ((uint32_t)cpu->regs[R_ECX]) {
+    /* No machine check has been latched, and no microcode update is
+     * loaded: BIOS_SIGN_ID's revision (high half) reads 0. */
+    case MSR_P5_MC_ADDR: case MSR_P5_MC_TYPE: case MSR_BIOS_SIGN_ID: v = 0; break;
     case MSR_TSC: v = tsc_read(cpu); break;
+    case MSR_PLATFORM_ID: v = PLATFORM_ID_VALUE; break;
     case MSR_APIC_BASE: v = cpu->apic_base; break;
+    case MSR_EBL_CR_POWERON: v = EBL_CR_POWERON_VALUE; break;
     case MSR_SYSENTER_CS: v = cpu->sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = cpu->sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = cpu->sysenter_eip; break;
@@ -115,10 +137,17 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
             cpu_fault(cpu, EXC_GP, 0);
         cpu->apic_base = (cpu->apic_base & APIC_BASE_BSP) | (v & APIC_BASE_WRITABLE);
         break;
+    /* Writes that change nothing modelled: software clears BIOS_SIGN_ID
+     * before CPUID to read a microcode revision, and the writable bits of
+     * EBL_CR_POWERON enable bus error checks. The P5 machine-check
+     * registers hold no error to clear. */
+    case MSR_P5_MC_ADDR: case MSR_P5_MC_TYPE: case MSR_EBL_CR_POWERON: case MSR_BIOS_SIGN_ID:
+        break;
     case MSR_SYSENTER_CS: cpu->sysenter_cs = lo; break;
     case MSR_SYSENTER_ESP: cpu->sysenter_esp = lo; break;
     case MSR_SYSENTER_EIP: cpu->sysenter_eip = lo; break;
-    default: cpu_fault(cpu, EXC_GP, 0);
+    default: /* missing MSRs, and the read-only IA32_PLATFORM_ID */
+        cpu_fault(cpu, EXC_GP, 0);
     }
 }
 

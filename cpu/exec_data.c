@@ -85,7 +85,7 @@ void exec_XCHG_EG(struct cpu *cpu, const struct insn *in)
         return;
     }
     uint32_t off = ea_offset(cpu, in);
-    uint32_t m = vread(cpu, in->seg, off, in->osize);
+    uint32_t m = vread_rmw(cpu, in->seg, off, in->osize);
     vwrite(cpu, in->seg, off, r, in->osize);
     reg_write(cpu, in->reg, m, in->osize);
 }

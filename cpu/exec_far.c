@@ -7,6 +7,7 @@
 #include "flags.h"
 #include "seg.h"
 #include "system.h"
+#include "vme.h"
 
 /* A far pointer in memory: the offset (operand size) then the selector. */
 static void read_far_pointer(struct cpu *cpu, const struct insn *in, uint16_t *sel, uint32_t *off)
@@ -60,11 +61,13 @@ void exec_INT3(struct cpu *cpu, const struct insn *in)
 
 void exec_INT_I(struct cpu *cpu, const struct insn *in)
 {
-    /* INT n is IOPL-sensitive in V86 mode; INT3 and INTO are not (SDM
-     * vol. 3, 20.3.3). Without CR4.VME there is no redirection. */
-    if (cpu_v86(cpu) && (cpu->eflags & FL_IOPL) != FL_IOPL)
-        cpu_fault(cpu, EXC_GP, 0);
-    cpu_deliver_interrupt(cpu, in->imm & 0xff, INTR_SOFTWARE, false, 0, (uint32_t)cpu->eip);
+    /* In V86 mode INT n is IOPL-sensitive and may be redirected; INT3 and
+     * INTO are neither (SDM vol. 3, 20.3.3). */
+    uint8_t vector = in->imm & 0xff;
+    if (cpu_v86(cpu))
+        vme_software_interrupt(cpu, vector, (uint32_t)cpu->eip);
+    else
+        cpu_deliver_interrupt(cpu, vector, INTR_SOFTWARE, false, 0, (uint32_t)cpu->eip);
 }
 
 void exec_INTO(struct cpu *cpu, const struct insn *in)

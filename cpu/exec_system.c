@@ -13,8 +13,9 @@
 /* CR0 bits a P6 implements; ET is hard-wired to 1 (SDM vol. 3, 2.5). */
 #define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | \
                       CR0_NW | CR0_CD | CR0_PG)
-/* CR4 bits for the features CPUID reports, plus DE (DR4/DR5 aliasing). */
-#define CR4_VALID (CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | CR4_PCE)
+/* CR4 bits for the features CPUID reports, plus DE (DR4/DR5 aliasing).
+ * MCE only enables #MC, which no machine check ever raises. */
+#define CR4_VALID (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE)
 /* Writing these bits changes how linear addresses translate. */
 #define CR4_PAGING_BITS (CR4_PSE | CR4_PGE | CR4_PAE)
 

@@ -11,6 +11,7 @@
 #include "flags.h"
 #include "seg.h"
 #include "system.h"
+#include "vme.h"
 
 /* EFLAGS bits IRET may restore (SDM vol. 2, IRET): the 16-bit form only the
  * low word; the privilege rules of eflags_write_checked apply on top. */
@@ -339,20 +340,25 @@ void far_return(struct cpu *cpu, unsigned osize, uint16_t imm)
     seg_invalidate_for_cpl(cpu);
 }
 
-/* IRET in real mode, and in V86 mode with IOPL 3 (below 3 it traps to the
- * monitor, SDM vol. 3, 20.2.7). At CPL 3, V86 cannot change IOPL. */
+/* IRET in real mode and V86 mode. Below IOPL 3, V86 code traps to the
+ * monitor (SDM vol. 3, 20.2.7) unless CR4.VME lets a 16-bit IRET restore
+ * VIF in place of IF (20.3). At CPL 3, V86 cannot change IOPL. */
 static void iret_real_v86(struct cpu *cpu, unsigned osize)
 {
-    bool v86 = cpu_v86(cpu);
-    if (v86 && (cpu->eflags & FL_IOPL) != FL_IOPL)
+    bool virtual_if = cpu_v86(cpu) && (cpu->eflags & FL_IOPL) != FL_IOPL;
+    if (virtual_if && (!vme_mode(cpu) || osize != 2))
         cpu_fault(cpu, EXC_GP, 0);
     uint32_t eip = trim_ip(stack_peek(cpu, 0, osize), osize);
     uint16_t sel = (uint16_t)stack_peek(cpu, osize, osize);
     uint32_t flags = stack_peek(cpu, 2 * osize, osize);
     check_real_target(cpu, eip);
 
+    /* Either flags write precedes the CS load, which cannot fault here. */
+    if (virtual_if)
+        vme_load_flags(cpu, (uint16_t)flags);
+    else
+        eflags_write_checked(cpu, flags, osize == 4 ? IRET_REAL_FLAGS32 : 0xffff);
     load_real_cs(cpu, sel, eip);
-    eflags_write_checked(cpu, flags, osize == 4 ? IRET_REAL_FLAGS32 : 0xffff);
     release_stack(cpu, 3 * osize);
 }
 

@@ -52,6 +52,9 @@ static bool deliver_exception(struct cpu *cpu)
             error = 0;
         }
     }
+    /* A delivered exception ends a halt, as a debug trap after HLT does
+     * (SDM vol. 2, HLT). */
+    cpu->halted = false;
     cpu->exc_depth_vector = vector;
     cpu_deliver_interrupt(cpu, vector, INTR_EXCEPTION, exc_has_error_code(vector), error,
                           (uint32_t)cpu->eip);
@@ -193,11 +196,14 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
             cpu->exit_request = false;
             return CPU_EXIT_REQUEST;
         }
+        /* The budget is checked first: check_interrupts() consumes an
+         * interrupt shadow, which must still cover the next instruction
+         * when this call returns right after STI or MOV SS. */
+        if (cpu->run_budget == 0)
+            return CPU_EXIT_BUDGET;
         check_interrupts(cpu);
         if (cpu->halted)
             return CPU_EXIT_HALT;
-        if (cpu->run_budget == 0)
-            return CPU_EXIT_BUDGET;
         step(cpu);
         cpu->run_budget--;
         if (cpu->halted)

@@ -148,23 +148,34 @@ uint64_t mmu_translate(struct cpu *cpu, uint32_t lin, enum access_kind kind, boo
     return t.page | (lin & 0xfff);
 }
 
-uint32_t tlb_read_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user)
+static uint32_t read_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user,
+                          enum access_kind kind)
 {
     unsigned first = 0x1000 - (lin & 0xfff);
     if (first >= size) {
-        uint64_t pa = mmu_translate(cpu, lin, ACCESS_READ, user);
+        uint64_t pa = mmu_translate(cpu, lin, kind, user);
         return mem_read(cpu->mem, pa, size);
     }
     /* The access straddles two pages: both must translate before either is
      * read, so a #PF on the second page reports the second page's address. */
-    uint64_t pa0 = mmu_translate(cpu, lin, ACCESS_READ, user);
-    uint64_t pa1 = mmu_translate(cpu, lin + first, ACCESS_READ, user);
+    uint64_t pa0 = mmu_translate(cpu, lin, kind, user);
+    uint64_t pa1 = mmu_translate(cpu, lin + first, kind, user);
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++) {
         uint64_t pa = i < first ? pa0 + i : pa1 + (i - first);
         v |= mem_read(cpu->mem, pa, 1) << (8 * i);
     }
     return v;
+}
+
+uint32_t tlb_read_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user)
+{
+    return read_slow(cpu, lin, size, user, ACCESS_READ);
+}
+
+uint32_t tlb_read_rmw_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user)
+{
+    return read_slow(cpu, lin, size, user, ACCESS_WRITE);
 }
 
 void tlb_write_slow(struct cpu *cpu, uint32_t lin, uint32_t value, unsigned size, bool user)

@@ -61,6 +61,8 @@ struct serial {
     struct serial_state st;
     struct chardev *chr;
     struct irq_line irq;
+    const struct logger *log;
+    uint16_t base;
 };
 
 static unsigned rx_capacity(const struct serial_state *st)
@@ -243,7 +245,11 @@ static void write_reg(struct serial *s, unsigned reg, uint8_t v)
         break;
     case REG_LSR:
     case REG_MSR:
-        return; /* read-only; the datasheet reserves writes for factory test */
+        /* Read-only; the datasheet reserves writes for factory test. */
+        log_printf(s->log, LOG_GUEST_ERRORS,
+                   "serial 0x%03x: write of 0x%02x to read-only %s ignored\n", s->base, v,
+                   reg == REG_LSR ? "LSR" : "MSR");
+        return;
     default:
         st->scr = v;
         return;
@@ -290,13 +296,15 @@ void serial_reset(struct serial *s)
 }
 
 struct serial *serial_create(struct io_bus *io, uint16_t base, struct chardev *chr,
-                             struct irq_line irq)
+                             struct irq_line irq, const struct logger *log)
 {
     struct serial *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->chr = chr;
     s->irq = irq;
+    s->log = log;
+    s->base = base;
     s->st.dll = 12; /* 9600 baud from the PC's 1.8432 MHz clock */
     serial_reset(s);
     if (io_register(io, base, 8, &serial_io_ops, s) < 0) {

@@ -9,13 +9,15 @@
 #include "lintas/chardev.h"
 #include "lintas/io.h"
 #include "lintas/irq.h"
+#include "lintas/log.h"
 
 struct serial;
 
 /* Claim the 8 ports at base. Returns NULL when they are taken or memory
- * runs out. chr stays owned by the caller. */
+ * runs out. chr stays owned by the caller; log (may be NULL) must outlive
+ * the UART and gets its guest_errors reports. */
 struct serial *serial_create(struct io_bus *io, uint16_t base, struct chardev *chr,
-                             struct irq_line irq);
+                             struct irq_line irq, const struct logger *log);
 void serial_destroy(struct serial *s);
 
 /* Master reset (the board's RESET line). */

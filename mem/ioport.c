@@ -4,11 +4,15 @@
  * A 2- or 4-byte access goes whole to the range that owns its first port
  * when the access fits in that range; otherwise it becomes byte accesses,
  * each to whoever owns that port, the way an ISA bus splits a wide access
- * for narrow devices. Unowned ports read all ones and ignore writes.
+ * for narrow devices. Unowned ports read all ones and ignore writes; under
+ * -d guest_errors each such access is logged once, as are accesses a
+ * device has no handler for.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "lintas/io.h"
+#include "mem/bus_log.h"
 
 #define IO_PORTS 0x10000u
 #define MAX_RANGES 255 /* range numbers are bytes; 0 means unowned */
@@ -20,6 +24,7 @@ struct io_range {
 };
 
 struct io_bus {
+    const struct logger *log;
     unsigned nranges;
     struct io_range ranges[MAX_RANGES + 1]; /* [0] unused */
     uint8_t owner[IO_PORTS];
@@ -33,6 +38,11 @@ struct io_bus *io_create(void)
 void io_destroy(struct io_bus *bus)
 {
     free(bus);
+}
+
+void io_set_logger(struct io_bus *bus, const struct logger *log)
+{
+    bus->log = log;
 }
 
 int io_register(struct io_bus *bus, uint16_t base, uint32_t count, const struct io_ops *ops,
@@ -64,13 +74,41 @@ static const struct io_range *whole(const struct io_bus *bus, uint16_t port, uns
     return r;
 }
 
+/* Does anyone own a port of [port, port+size), wrapping at 64 Ki? */
+static bool any_owned(const struct io_bus *bus, uint16_t port, unsigned size)
+{
+    for (unsigned i = 0; i < size; i++)
+        if (bus->owner[(uint16_t)(port + i)])
+            return true;
+    return false;
+}
+
+static void log_read(const struct io_bus *bus, const char *what, uint16_t port, unsigned size)
+{
+    log_printf(bus->log, LOG_GUEST_ERRORS, "read of %s port 0x%04x, %u byte%s\n", what, port,
+               size, size > 1 ? "s" : "");
+}
+
+static void log_write(const struct io_bus *bus, const char *what, uint16_t port,
+                      uint32_t value, unsigned size)
+{
+    log_printf(bus->log, LOG_GUEST_ERRORS, "write of 0x%0*x to %s port 0x%04x, %u byte%s\n",
+               (int)size * 2, value, what, port, size, size > 1 ? "s" : "");
+}
+
 uint32_t io_read(struct io_bus *bus, uint16_t port, unsigned size)
 {
     const struct io_range *r = whole(bus, port, size);
-    if (r)
-        return r->ops->read ? r->ops->read(r->opaque, port - r->base, size) & ones(size) : ones(size);
-    if (size == 1)
-        return 0xff;
+    if (r) {
+        if (r->ops->read)
+            return r->ops->read(r->opaque, port - r->base, size) & ones(size);
+        log_read(bus, "write-only", port, size);
+        return ones(size);
+    }
+    if (!any_owned(bus, port, size)) {
+        log_read(bus, "unassigned", port, size);
+        return ones(size);
+    }
     /* Nobody takes it whole: each byte goes its own way. */
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++)
@@ -80,14 +118,19 @@ uint32_t io_read(struct io_bus *bus, uint16_t port, unsigned size)
 
 void io_write(struct io_bus *bus, uint16_t port, uint32_t value, unsigned size)
 {
+    value &= ones(size);
     const struct io_range *r = whole(bus, port, size);
     if (r) {
         if (r->ops->write)
-            r->ops->write(r->opaque, port - r->base, value & ones(size), size);
+            r->ops->write(r->opaque, port - r->base, value, size);
+        else
+            log_write(bus, "read-only", port, value, size);
         return;
     }
-    if (size == 1)
+    if (!any_owned(bus, port, size)) {
+        log_write(bus, "unassigned", port, value, size);
         return;
+    }
     for (unsigned i = 0; i < size; i++)
         io_write(bus, (uint16_t)(port + i), (value >> (8 * i)) & 0xff, 1);
 }

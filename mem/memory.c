@@ -6,7 +6,9 @@
  * loads and the address space can grow past 4 GiB (PAE's 36-bit physical
  * addresses) without a flat array of a million entries per GiB. A second
  * level table exists only where something is mapped; everything else is
- * unassigned: reads return all ones and writes vanish, as on a PC bus.
+ * unassigned: reads return all ones and writes vanish, as on a PC bus
+ * (logged under -d guest_errors, as are accesses a device has no handler
+ * for).
  *
  * RAM is one anonymous mapping reserved without committing host memory, so
  * a large -m costs only the pages the guest touches.
@@ -16,6 +18,7 @@
 #include <sys/mman.h>
 
 #include "lintas/mem.h"
+#include "mem/bus_log.h"
 
 #define PHYS_BITS 36 /* PAE physical address width on P6 processors */
 #define PAGE_SHIFT 12
@@ -36,6 +39,7 @@ struct region {
 };
 
 struct phys_mem {
+    const struct logger *log;
     uint8_t *ram;
     uint64_t ram_size;
     uint64_t a20_mask;
@@ -115,6 +119,11 @@ void mem_destroy(struct phys_mem *mem)
     free(mem);
 }
 
+void mem_set_logger(struct phys_mem *mem, const struct logger *log)
+{
+    mem->log = log;
+}
+
 uint64_t mem_ram_size(const struct phys_mem *mem)
 {
     return mem->ram_size;
@@ -147,32 +156,54 @@ static uint32_t ones(unsigned size)
     return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
+static void log_read(const struct phys_mem *mem, const char *what, uint64_t paddr,
+                     unsigned size)
+{
+    log_printf(mem->log, LOG_GUEST_ERRORS, "read of %s memory 0x%08llx, %u byte%s\n", what,
+               (unsigned long long)paddr, size, size > 1 ? "s" : "");
+}
+
+static void log_write(const struct phys_mem *mem, const char *what, uint64_t paddr,
+                      uint32_t value, unsigned size)
+{
+    log_printf(mem->log, LOG_GUEST_ERRORS, "write of 0x%0*x to %s memory 0x%08llx, %u byte%s\n",
+               (int)size * 2, value, what, (unsigned long long)paddr, size, size > 1 ? "s" : "");
+}
+
 static uint32_t read_one(struct phys_mem *mem, uint64_t paddr, unsigned size)
 {
     const struct region *r = lookup(mem, paddr);
-    if (!r)
+    if (!r) {
+        log_read(mem, "unassigned", paddr, size);
         return ones(size);
+    }
     uint64_t off = paddr - r->base;
     if (r->kind == REGION_RAM) {
         uint32_t v = 0;
         memcpy(&v, r->host + off, size);
         return v;
     }
-    if (!r->ops->read)
+    if (!r->ops->read) {
+        log_read(mem, "write-only", paddr, size);
         return ones(size);
+    }
     return r->ops->read(r->opaque, off, size) & ones(size);
 }
 
 static void write_one(struct phys_mem *mem, uint64_t paddr, uint32_t value, unsigned size)
 {
     const struct region *r = lookup(mem, paddr);
-    if (!r)
+    if (!r) {
+        log_write(mem, "unassigned", paddr, value, size);
         return;
+    }
     uint64_t off = paddr - r->base;
     if (r->kind == REGION_RAM)
         memcpy(r->host + off, &value, size);
     else if (r->ops->write)
-        r->ops->write(r->opaque, off, value & ones(size), size);
+        r->ops->write(r->opaque, off, value, size);
+    else
+        log_write(mem, "read-only", paddr, value, size);
 }
 
 /* An access that would leave its page (or a device's window) is done a byte
@@ -185,10 +216,20 @@ static bool fits(const struct phys_mem *mem, uint64_t paddr, unsigned size)
     return !r || paddr + size <= r->base + r->size;
 }
 
+/* Is any byte of a split access mapped? If none is, the access is
+ * unassigned as a whole and logged once. */
+static bool any_mapped(const struct phys_mem *mem, uint64_t paddr, unsigned size)
+{
+    for (unsigned i = 0; i < size; i++)
+        if (lookup(mem, (paddr + i) & mem->a20_mask))
+            return true;
+    return false;
+}
+
 uint32_t mem_read(struct phys_mem *mem, uint64_t paddr, unsigned size)
 {
     paddr &= mem->a20_mask;
-    if (fits(mem, paddr, size))
+    if (fits(mem, paddr, size) || !any_mapped(mem, paddr, size))
         return read_one(mem, paddr, size);
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++)
@@ -199,7 +240,8 @@ uint32_t mem_read(struct phys_mem *mem, uint64_t paddr, unsigned size)
 void mem_write(struct phys_mem *mem, uint64_t paddr, uint32_t value, unsigned size)
 {
     paddr &= mem->a20_mask;
-    if (fits(mem, paddr, size)) {
+    value &= ones(size);
+    if (fits(mem, paddr, size) || !any_mapped(mem, paddr, size)) {
         write_one(mem, paddr, value, size);
         return;
     }

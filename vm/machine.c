@@ -14,6 +14,7 @@
 #include "lintas/io.h"
 #include "lintas/machine.h"
 #include "lintas/mem.h"
+#include "mem/bus_log.h"
 #include "vm/multiboot.h"
 
 static void debug_exit_request(void *opaque, uint32_t status)
@@ -44,7 +45,8 @@ static int create_devices(struct machine *m, const struct machine_config *cfg, c
         if (!m->com1_chr)
             return -1;
         /* COM1's IRQ 4 has no interrupt controller to reach on this board. */
-        m->com1 = serial_create(m->io, MACHINE_COM1_BASE, m->com1_chr, (struct irq_line){ 0 });
+        m->com1 = serial_create(m->io, MACHINE_COM1_BASE, m->com1_chr, (struct irq_line){ 0 },
+                                &m->log);
         if (!m->com1) {
             snprintf(err, errlen, "-serial: out of memory");
             return -1;
@@ -101,6 +103,8 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    mem_set_logger(m->mem, &m->log);
+    io_set_logger(m->io, &m->log);
     if (create_devices(m, cfg, err, errlen) < 0)
         goto fail;
     /* The first load reports what is wrong with the image; the loads after

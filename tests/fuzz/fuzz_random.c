@@ -29,7 +29,7 @@
 #define PD_ADDR 0x6000u
 #define PT_ADDR 0x7000u
 #define TSS_LIMIT_IOMAP 0x2067u /* TSS with a full I/O permission bitmap */
-#define MAX_RUNS 64             /* setups and wake-ups per seed */
+#define MAX_RUNS 1000           /* setups and wake-ups per seed */
 
 /* GDT selectors. */
 enum {
@@ -348,7 +348,8 @@ static int run_seed(struct fuzz *f, uint64_t seed, uint64_t insns)
         if (chance(&f->rng, 64))
             cpu_raise_nmi(cpu);
         enum cpu_exit e = cpu_run(cpu, budget);
-        uint64_t ran = cpu->icount - before;
+        /* Instructions attempted: retired ones and those that faulted. */
+        uint64_t ran = budget - cpu->run_budget;
         done += ran;
         const char *bad = check_invariants(cpu, ran, budget);
         if (bad) {

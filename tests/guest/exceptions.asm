@@ -7,6 +7,7 @@
 section .data
 align 8
 bounds:     dd 10, 20
+misaligned: dd 0, 0
 
 section .text
 test_main:
@@ -161,4 +162,31 @@ test_main:
     int VEC_RETURN
 .iopl:
     CHECK_EQ [exc_vector], VEC_RETURN, 16, "CLI at CPL 3 with IOPL 3 runs"
+
+%if ALIGN_CHECK
+    ; #AC(0): misaligned access at CPL 3 with CR0.AM and EFLAGS.AC set;
+    ; with EFLAGS.AC clear the same access runs (SDM Vol. 3A 6.15, #AC).
+    mov eax, cr0
+    or eax, CR0_AM
+    mov cr0, eax
+    EXPECT_FAULT .ac_off
+    RING3 .user_noac
+.user_noac:
+    mov eax, [misaligned + 1]
+    int VEC_RETURN
+.ac_off:
+    CHECK_EQ [exc_vector], VEC_RETURN, 17, "misaligned access with EFLAGS.AC clear runs"
+    EXPECT_FAULT .ac
+    RING3 .user_ac, EFL_FIXED | EFL_AC
+.user_ac:
+    mov eax, [misaligned + 1]
+    int VEC_RETURN
+.ac:
+    CHECK_FAULT 18, VEC_AC, 0, .user_ac, "#AC(0) on a misaligned access at CPL 3"
+    mov eax, cr0
+    and eax, ~CR0_AM
+    mov cr0, eax
+%else
+    PRINTLN "checks 17, 18: skipped, this emulator does not check alignment"
+%endif
     ret

@@ -14,12 +14,15 @@
 
 %include "lib/guest.inc"
 
+; The addresses below use distinct TLB index bits (linear bits 12 and up),
+; different from the code, stack and paging structures', so that a small
+; direct-mapped TLB does not evict the entries under test.
 L_BIG       equ 0x80000000      ; 4 MiB page -> physical 0
 L_BIGG      equ 0x80400000      ; global 4 MiB page -> physical 0, later 4 MiB
-L_G         equ 0x40000000      ; global 4 KiB page
-L_N         equ 0x40001000      ; non-global 4 KiB page
-OLD_MARK    equ 0x1000          ; physical address of a marker in the first 4 MiB
-NEW_MARK    equ 0x401000        ; the same offset in the second 4 MiB
+L_G         equ 0x40030000      ; global 4 KiB page
+L_N         equ 0x40041000      ; non-global 4 KiB page
+OLD_MARK    equ 0x53000         ; physical address of a marker in the first 4 MiB
+NEW_MARK    equ 0x453000        ; the same offset in the second 4 MiB
 
 section .data
 align 4
@@ -80,7 +83,10 @@ test_main:
     invlpg [L_BIGG + 0x123456]
     CHECK_EQ [L_BIGG + OLD_MARK], 0x0EEB16, 6, "INVLPG anywhere in a 4 MiB page drops it"
 
-    ; Toggling CR4.PGE flushes global translations as well.
+    ; Toggling CR4.PGE flushes global translations as well. INVLPG may drop
+    ; more than its page (an implementation may flush everything for a 4 MiB
+    ; page), so first reload the global page's translation.
+    CHECK_EQ [L_G], 0xBBBBBBBB, 7, "global page translation reloaded"
     mov dword [page_tab1 + 4 * PTX(L_G)], TEST_PAGE(0) + (PG_P | PG_RW | PG_G)
     call flush_tlb
 %if TLB_KEEPS_GLOBAL

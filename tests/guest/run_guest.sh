@@ -1,23 +1,32 @@
 #!/bin/sh
-# run_guest.sh EMULATOR IMAGE
+# run_guest.sh [--optional] EMULATOR IMAGE
 # Boots a guest test image (Multiboot) with isa-debug-exit and COM1 on stdio.
 # The guest passes by printing "PASS" on COM1 and writing 0 to port 0xf4
 # (status 1); a failing check N writes N (status 2N+1). Both the status and
 # the line are required, since an emulator that stops with an error may
-# also exit with 1. Exits 0 on pass, 1 on failure, 77 when the emulator is
-# not installed (ctest SKIP_RETURN_CODE).
+# also exit with 1. Exits 0 on pass, 1 on failure, and 77 (ctest
+# SKIP_RETURN_CODE) when an --optional emulator is not installed.
 set -u
 
+optional=false
+if [ "${1:-}" = "--optional" ]; then
+    optional=true
+    shift
+fi
 if [ $# -ne 2 ]; then
-    echo "usage: run_guest.sh EMULATOR IMAGE" >&2
+    echo "usage: run_guest.sh [--optional] EMULATOR IMAGE" >&2
     exit 2
 fi
 emu=$1
 image=$2
 
 if [ -z "$emu" ] || ! command -v "$emu" >/dev/null 2>&1; then
-    echo "SKIP: emulator '$emu' not found"
-    exit 77
+    if $optional; then
+        echo "SKIP: emulator '$emu' not found"
+        exit 77
+    fi
+    echo "FAIL: emulator '$emu' not found"
+    exit 1
 fi
 if [ ! -r "$image" ]; then
     echo "FAIL: guest image '$image' not found"

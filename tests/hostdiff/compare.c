@@ -36,7 +36,7 @@ static bool is_trap(uint32_t v)
 
 const struct gen_insn *compare_boundary(const struct test_case *tc, const struct hd_result *r)
 {
-    uint32_t off = r->eip - HD_CODE_BASE;
+    uint32_t off = r->eip - HD_CODE_BASE - tc->hdr.org;
     for (unsigned i = 0; i < tc->ninsn; i++) {
         const struct gen_insn *in = &tc->insn[i];
         if (is_trap(r->vector) ? off == in->off + in->len : off == in->off)
@@ -89,19 +89,38 @@ unsigned compare_outcomes(const struct test_case *tc, const struct outcome *nat,
     return d;
 }
 
+/* The DIFF_* bits by name, in bit order. */
+static const char *const diff_names[] = {
+    "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
+    "vector", "error", "cr2", "sel", "mem", "stop",
+};
+#define NDIFF (sizeof diff_names / sizeof diff_names[0])
+
 void report_diff_names(FILE *out, unsigned diff)
 {
-    static const char *const names[] = {
-        "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
-        "vector", "error", "cr2", "sel", "mem", "stop",
-    };
     const char *sep = "";
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
+    for (unsigned i = 0; i < NDIFF; i++) {
         if (diff & (1u << i)) {
-            fprintf(out, "%s%s", sep, names[i]);
+            fprintf(out, "%s%s", sep, diff_names[i]);
             sep = ",";
         }
     }
+}
+
+unsigned parse_diff_names(const char *list)
+{
+    unsigned f = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        unsigned i;
+        for (i = 0; i < NDIFF && strcmp(diff_names[i], t); i++)
+            ;
+        if (i == NDIFF)
+            return 0;
+        f |= 1u << i;
+    }
+    return f;
 }
 
 static void flag_string(uint32_t f, char *buf)
@@ -127,7 +146,8 @@ static void print_code(FILE *out, const struct test_case *tc)
             snprintf(hex + 3 * j, sizeof hex - 3 * j, "%02x ", tc->code[in->off + j]);
         if (have_cs) {
             cs_insn *ci;
-            size_t n = cs_disasm(cs, tc->code + in->off, in->len, HD_CODE_BASE + in->off, 1, &ci);
+            size_t n = cs_disasm(cs, tc->code + in->off, in->len,
+                                 HD_CODE_BASE + tc->hdr.org + in->off, 1, &ci);
             if (n == 1) {
                 snprintf(text, sizeof text, "%.31s %.120s", ci->mnemonic, ci->op_str);
                 cs_free(ci, n);
@@ -161,6 +181,8 @@ void report_case(FILE *out, const struct test_case *tc, const struct outcome *na
     for (int r = 0; r < 8; r++)
         fprintf(out, " %s=%08x", reg_names[r], tc->hdr.regs[r]);
     fprintf(out, " EFLAGS=%08x\n", tc->hdr.eflags);
+    if (tc->hdr.org)
+        fprintf(out, "  the code starts at %08x (offsets below are from there)\n", HD_CODE_BASE + tc->hdr.org);
     if (tc->hdr.npatch) {
         fprintf(out, "  memory set before:");
         for (unsigned i = 0; i < tc->hdr.npatch; i++)
@@ -170,7 +192,7 @@ void report_case(FILE *out, const struct test_case *tc, const struct outcome *na
     const struct hd_result *n = &nat->r;
     if (!emu) {
         fprintf(out, "  host: vector %u error %#x cr2 %08x EIP=+%x EFLAGS=%08x\n", n->vector,
-                n->error_code, n->cr2, n->eip - HD_CODE_BASE, n->eflags);
+                n->error_code, n->cr2, n->eip - HD_CODE_BASE - tc->hdr.org, n->eflags);
         return;
     }
     const struct hd_result *e = &emu->r;
@@ -187,7 +209,8 @@ void report_case(FILE *out, const struct test_case *tc, const struct outcome *na
     print_result_row(out, "vector", n->vector, e->vector, diff & DIFF_VECTOR);
     print_result_row(out, "error", n->error_code, e->error_code, diff & DIFF_ERROR);
     print_result_row(out, "cr2", n->cr2, e->cr2, diff & DIFF_CR2);
-    print_result_row(out, "EIP+", n->eip - HD_CODE_BASE, e->eip - HD_CODE_BASE, diff & DIFF_EIP);
+    uint32_t base = HD_CODE_BASE + tc->hdr.org;
+    print_result_row(out, "EIP+", n->eip - base, e->eip - base, diff & DIFF_EIP);
     for (int r = 0; r < 8; r++)
         print_result_row(out, reg_names[r], n->regs[r], e->regs[r], diff & (DIFF_REG0 << r));
     print_result_row(out, "EFLAGS", n->eflags, e->eflags, diff & DIFF_EFLAGS);

@@ -55,7 +55,8 @@ struct emu {
     const uint8_t *pristine;
     struct hd_hello hello;
     struct seg_cache seg0[SEG_COUNT]; /* the process's segment registers */
-    unsigned prev_code_len;
+    uint32_t used_lo, used_hi; /* code bytes that are not INT3 */
+    uint64_t stub_insns;       /* instructions run in the stubs */
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -207,7 +208,7 @@ void emu_destroy(struct emu *e)
 
 uint64_t emu_icount(const struct emu *e)
 {
-    return e->cpu->icount;
+    return e->cpu->icount - e->stub_insns;
 }
 
 static void diff_area(uint8_t *mem, const uint8_t *pristine, uint32_t img_off, uint32_t size,
@@ -271,9 +272,13 @@ void emu_run(struct emu *e, const struct test_case *tc, struct outcome *out)
     struct cpu *cpu = e->cpu;
     uint8_t *code = e->ram + PH_CODE;
 
-    memset(code, 0xcc, e->prev_code_len);
-    memcpy(code, tc->code, tc->hdr.code_len);
-    e->prev_code_len = tc->hdr.code_len;
+    uint32_t org = tc->hdr.org, end = org + tc->hdr.code_len;
+    if (end > HD_CODE_SIZE)
+        end = HD_CODE_SIZE;
+    memset(code + e->used_lo, 0xcc, e->used_hi - e->used_lo);
+    memcpy(code + org, tc->code, end - org);
+    e->used_lo = org;
+    e->used_hi = end;
     for (unsigned i = 0; i < tc->hdr.npatch; i++) {
         uint8_t *p = lin_to_host(e, tc->patch[i].addr);
         uint8_t *q = lin_to_host(e, tc->patch[i].addr + 3);
@@ -283,7 +288,7 @@ void emu_run(struct emu *e, const struct test_case *tc, struct outcome *out)
 
     for (int r = 0; r < 8; r++)
         cpu->regs[r] = tc->hdr.regs[r];
-    cpu->eip = HD_CODE_BASE;
+    cpu->eip = HD_CODE_BASE + org;
     memcpy(cpu->seg, e->seg0, sizeof cpu->seg);
     cpu_set_eflags(cpu, tc->hdr.eflags);
     cpu_mode_changed(cpu);
@@ -313,8 +318,8 @@ void emu_run(struct emu *e, const struct test_case *tc, struct outcome *out)
     if (why == CPU_EXIT_EXCEPTION) {
         r->vector = (uint32_t)cpu->last_exception;
         r->error_code = cpu->last_error_code;
-    } else if (why == CPU_EXIT_HALT) {
-        read_stub_frame(e, r);
+    } else if (why == CPU_EXIT_HALT && read_stub_frame(e, r)) {
+        e->stub_insns += 2; /* PUSH and HLT */
     }
 
     out->nchunks = 0;

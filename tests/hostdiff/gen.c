@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOW_END (HD_LOW_BASE + HD_LOW_SIZE)
-#define DATA_END (HD_DATA_BASE + HD_DATA_SIZE)
-#define STACK_END (HD_STACK_BASE + HD_STACK_SIZE)
 /* Room kept free at the ends of the stack area. */
 #define STACK_MARGIN 64u
 
@@ -46,7 +43,7 @@ struct gstate gen_merge(const struct gstate *a, const struct gstate *b)
         m.uregs[r] = a->uregs[r] | b->uregs[r];
     m.undef = a->undef | b->undef;
     m.df = a->df == b->df ? a->df : -1;
-    m.seg_null = a->seg_null | b->seg_null;
+    m.seg_odd = a->seg_odd | b->seg_odd;
     return m;
 }
 
@@ -259,9 +256,82 @@ bool stack_room(const struct gen *g, uint32_t below, uint32_t above)
            (uint64_t)sp->hi + above + STACK_MARGIN <= STACK_END && sp->hi - sp->lo < 0x4000;
 }
 
-void gen_begin_group(struct gen *g)
+/* Instruction helpers shared by the families. */
+
+unsigned gen_osize(struct gen *g)
 {
-    gen_group(g);
+    return hd_rng_pct(&g->rng, 22) ? 2 : 4;
+}
+
+void ins_osize(struct gen *g, unsigned size)
+{
+    if (size == 2)
+        ins_pfx(g, 0x66);
+}
+
+/* LOCK where it is allowed, and rarely where it is not (#UD). */
+void ins_maybe_lock(struct gen *g, const struct opnd *o, bool lockable)
+{
+    if (o->mem && lockable) {
+        if (hd_rng_pct(&g->rng, 25))
+            ins_pfx(g, 0xf0);
+    } else if (hd_rng_pct(&g->rng, 1)) {
+        ins_pfx(g, 0xf0);
+    }
+}
+
+/* A shift or rotate count: the edges of every operand size. */
+uint8_t rand_count(struct gen *g)
+{
+    static const uint8_t c[] = {0, 1, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 63, 255};
+    if (hd_rng_pct(&g->rng, 20))
+        return (uint8_t)hd_rng_u32(&g->rng);
+    return c[hd_rng_below(&g->rng, sizeof c)];
+}
+
+bool gen_in_area(const struct gen *g, int64_t lo, int64_t end)
+{
+    return (lo >= HD_DATA_BASE && end <= DATA_END) || (lo >= HD_STACK_BASE && end <= STACK_END) ||
+           (g->cfg->low_mapped && lo >= HD_LOW_BASE && end <= LOW_END);
+}
+
+/* The same memory operand delta bytes further on. */
+struct opnd opnd_offset(const struct opnd *o, int32_t delta)
+{
+    struct opnd r = *o;
+    bool absolute = r.mod == 0 && (r.a16 ? r.rm == 6 : (r.rm == 5 || (r.has_sib && (r.sib & 7) == 5)));
+    int32_t sv = r.a16 ? (int16_t)r.disp : (r.mod == 1 ? (int8_t)r.disp : (int32_t)r.disp);
+    int32_t nv = sv + delta;
+    r.lo += (uint32_t)delta;
+    r.hi += (uint32_t)delta;
+    if (absolute) {
+        r.disp = r.a16 ? (uint32_t)nv & 0xffff : (uint32_t)nv;
+        return r;
+    }
+    if (r.mod == 0 || (r.mod == 1 && nv >= -128 && nv <= 127)) {
+        r.mod = 1;
+        r.disp_len = 1;
+        r.disp = (uint32_t)nv;
+        if (nv >= -128 && nv <= 127)
+            return r;
+    }
+    r.mod = 2;
+    r.disp_len = r.a16 ? 2 : 4;
+    r.disp = r.a16 ? (uint32_t)nv & 0xffff : (uint32_t)nv;
+    return r;
+}
+
+bool opnd_uses(const struct opnd *o, unsigned r)
+{
+    static const uint8_t a16_regs[8] = {
+        1u << R_BX | 1u << R_SI, 1u << R_BX | 1u << R_DI, 1u << R_BP | 1u << R_SI,
+        1u << R_BP | 1u << R_DI, 1u << R_SI, 1u << R_DI, 1u << R_BP, 1u << R_BX,
+    };
+    if (!o->mem)
+        return o->reg == r;
+    if (o->a16)
+        return !(o->mod == 0 && o->rm == 6) && (a16_regs[o->rm] & (1u << r));
+    return o->base == (int)r || o->index == (int)r;
 }
 
 /* Guards. */
@@ -459,13 +529,13 @@ static const uint8_t seg_prefix[HD_NSEG] = {0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65};
 static void pick_segment(struct gen *g, const struct memreq *req, struct opnd *o, bool ss_default)
 {
     o->seg = ss_default ? HD_SS : HD_DS;
-    bool want = hd_rng_pct(&g->rng, 12) || (g->st.seg_null & (1u << o->seg));
+    bool want = hd_rng_pct(&g->rng, 12) || (g->st.seg_odd & (1u << o->seg));
     if (!want)
         return;
     static const uint8_t choice[] = {HD_ES, HD_CS, HD_SS, HD_DS};
     for (int tries = 0; tries < 4; tries++) {
         uint8_t s = choice[hd_rng_below(&g->rng, 4)];
-        if (g->st.seg_null & (1u << s))
+        if (g->st.seg_odd & (1u << s))
             continue;
         /* CS is not writable: only as a rare deliberate #GP(0). */
         if (s == HD_CS && (req->flags & M_WRITE) &&
@@ -534,7 +604,7 @@ static bool pick_mem16(struct gen *g, const struct memreq *req, struct opnd *o)
     }
     o->disp = disp;
     pick_segment(g, req, o, !absolute && (rm == 2 || rm == 3 || rm == 6));
-    return !(g->st.seg_null & (1u << o->seg));
+    return !(g->st.seg_odd & (1u << o->seg));
 }
 
 bool pick_mem(struct gen *g, const struct memreq *req, struct opnd *o)
@@ -778,6 +848,10 @@ void gen_case(const struct gen_config *cfg, uint64_t seed, struct test_case *tc)
     g.tc = tc;
     tc->seed = seed;
     initial_state(&g);
+    /* Sometimes the code runs off the end of its page: instruction fetch
+     * from the unmapped page that follows faults. */
+    if (hd_rng_pct(&g.rng, 3))
+        tc->hdr.org = HD_CODE_SIZE - 8 - hd_rng_below(&g.rng, 120);
     g.goal = cfg->min_insns + hd_rng_below(&g.rng, cfg->max_insns - cfg->min_insns + 1);
     g.group_first[0] = 0xffff;
 
@@ -805,7 +879,7 @@ void gen_case(const struct gen_config *cfg, uint64_t seed, struct test_case *tc)
         if (target > last)
             target = last;
         uint32_t dest = tc->insn[target].off;
-        uint32_t v = f->kind == FIX_ABS32 ? HD_CODE_BASE + dest : dest - f->from;
+        uint32_t v = f->kind == FIX_ABS32 ? HD_CODE_BASE + tc->hdr.org + dest : dest - f->from;
         if (f->kind == FIX_REL8 && v > 127) {
             fprintf(stderr, "hostdiff: internal error: short jump out of range (seed %#llx)\n",
                     (unsigned long long)seed);
@@ -852,5 +926,36 @@ void gen_image(uint8_t *image)
         default: break;
         }
         memcpy(image + i, &v, 4);
+    }
+}
+
+void gen_ops_emit(struct gen *g, bool simple_only)
+{
+    static const struct {
+        const struct gen_family *f;
+        const unsigned *n;
+    } tables[] = {
+        {gen_arith_families, &gen_arith_nfamilies}, {gen_data_families, &gen_data_nfamilies},
+        {gen_seg_families, &gen_seg_nfamilies},     {gen_stack_families, &gen_stack_nfamilies},
+        {gen_flow_families, &gen_flow_nfamilies},
+    };
+    gen_group(g);
+    unsigned total = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (unsigned i = 0; i < *tables[t].n; i++)
+            if (!simple_only || tables[t].f[i].simple)
+                total += tables[t].f[i].weight;
+    unsigned pick = hd_rng_below(&g->rng, total);
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        for (unsigned i = 0; i < *tables[t].n; i++) {
+            const struct gen_family *f = &tables[t].f[i];
+            if (simple_only && !f->simple)
+                continue;
+            if (pick < f->weight) {
+                f->fn(g);
+                return;
+            }
+            pick -= f->weight;
+        }
     }
 }

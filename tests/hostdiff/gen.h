@@ -26,6 +26,10 @@
 
 enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI };
 
+#define LOW_END (HD_LOW_BASE + HD_LOW_SIZE)
+#define DATA_END (HD_DATA_BASE + HD_DATA_SIZE)
+#define STACK_END (HD_STACK_BASE + HD_STACK_SIZE)
+
 /* EFLAGS bits, as in the SDM. */
 enum {
     F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6, F_SF = 1u << 7,
@@ -46,7 +50,7 @@ struct gstate {
     bool dead;        /* no path reaches this point */
     int8_t df;        /* 0, 1, or -1 when unknown */
     uint32_t undef;   /* arithmetic flags with undefined values */
-    uint8_t seg_null; /* HD_* segments that may hold a null selector */
+    uint8_t seg_odd;  /* HD_* segments that may hold a null or code selector */
 };
 
 /* An r/m operand: a register or a memory reference. */
@@ -147,8 +151,6 @@ void ins_fix_group(struct gen *g, enum fix_kind kind, unsigned group);
 void ins_fix(struct gen *g, enum fix_kind kind, unsigned target);
 unsigned ins_end(struct gen *g, const char *name);
 void gen_set_fix(struct gen *g, unsigned fix, unsigned target);
-/* Start the next group; gen_ops_emit does this for each family. */
-void gen_begin_group(struct gen *g);
 bool gen_room(const struct gen *g, unsigned insns);
 unsigned gen_index(const struct gen *g);
 
@@ -190,8 +192,32 @@ uint32_t rand_ptr(struct gen *g, uint32_t margin);
 uint32_t cond_flags(unsigned cc);
 void gen_patch(struct gen *g, uint32_t addr, uint32_t value);
 
-/* The instruction families (gen_ops.c). simple_only asks for one that
- * neither jumps nor touches the stack pointer (a CALL body). */
+/* Helpers for the families. */
+unsigned gen_osize(struct gen *g);                 /* 2 or 4 */
+void ins_osize(struct gen *g, unsigned size);      /* 66h for 2 */
+void ins_maybe_lock(struct gen *g, const struct opnd *o, bool lockable);
+uint8_t rand_count(struct gen *g);                 /* shift and bit counts */
+bool gen_in_area(const struct gen *g, int64_t lo, int64_t end);
+struct opnd opnd_offset(const struct opnd *o, int32_t delta);
+bool opnd_uses(const struct opnd *o, unsigned r);
+uint16_t rand_selector(struct gen *g, bool ss);
+void st_seg_load(struct gen *g, unsigned seg, uint16_t sel);
+
+/* The instruction families, one table per file (gen_arith.c, gen_data.c,
+ * gen_seg.c, gen_stack.c, gen_flow.c). A family emits one instruction with
+ * its guards, or nothing when the state does not allow it. simple families
+ * neither jump nor touch the stack pointer: they may form a CALL body. */
+struct gen_family {
+    void (*fn)(struct gen *g);
+    uint8_t weight;
+    bool simple;
+};
+extern const struct gen_family gen_arith_families[], gen_data_families[], gen_seg_families[],
+    gen_stack_families[], gen_flow_families[];
+extern const unsigned gen_arith_nfamilies, gen_data_nfamilies, gen_seg_nfamilies,
+    gen_stack_nfamilies, gen_flow_nfamilies;
+
+/* Emit one family's instruction, chosen by weight. */
 void gen_ops_emit(struct gen *g, bool simple_only);
 
 #endif

@@ -133,5 +133,7 @@ const struct gen_insn *compare_boundary(const struct test_case *tc, const struct
 void report_case(FILE *out, const struct test_case *tc, const struct outcome *nat,
                  const struct outcome *emu, unsigned diff);
 void report_diff_names(FILE *out, unsigned diff);
+/* "eax,eflags,mem" to DIFF_* bits; 0 for an unknown name. */
+unsigned parse_diff_names(const char *list);
 
 #endif

@@ -342,6 +342,7 @@ int main(void)
 
     uint8_t *code = (uint8_t *)HD_CODE_BASE;
     memset(code, 0xcc, HD_CODE_SIZE);
+    uint32_t used_lo = 0, used_hi = 0; /* code bytes that are not INT3 */
     uint8_t *in = NULL, *out = NULL;
     size_t in_cap = 0, out_cap = 0;
     for (;;) {
@@ -352,19 +353,18 @@ int main(void)
         if (hdr[1] > in_cap) {
             in_cap = hdr[1];
             in = realloc(in, in_cap);
+            if (!in)
+                die("realloc");
         }
-        /* Worst case: every chunk of the image changed in every case. */
-        size_t need = 4 + (size_t)hdr[0] * (sizeof(struct hd_result) +
-                                            HD_IMAGE_SIZE / HD_CHUNK * sizeof(struct hd_chunk));
-        if (need > out_cap) {
-            out_cap = need;
-            out = realloc(out, out_cap);
-        }
-        if (!in || !out)
-            die("realloc");
         read_full(in, hdr[1]);
 
         size_t ip = 0, op = 4;
+        if (!out) {
+            out_cap = 1 << 20;
+            out = malloc(out_cap);
+            if (!out)
+                die("malloc");
+        }
         for (uint32_t k = 0; k < hdr[0]; k++) {
             struct hd_case cs;
             if (ip + sizeof cs > hdr[1])
@@ -372,11 +372,21 @@ int main(void)
             memcpy(&cs, in + ip, sizeof cs);
             ip += sizeof cs;
             uint32_t padded = (cs.code_len + 3) & ~3u;
-            if (cs.code_len > HD_MAX_CODE || cs.npatch > HD_MAX_PATCH ||
+            if (cs.code_len > HD_MAX_CODE || cs.npatch > HD_MAX_PATCH || cs.org >= HD_CODE_SIZE ||
                 ip + padded + cs.npatch * sizeof(struct hd_patch) > hdr[1])
                 goto bad;
-            memset(code, 0xcc, HD_MAX_CODE);
-            memcpy(code, in + ip, cs.code_len);
+            /* Stores into code that just ran are expensive (the CPU
+             * guards against self-modifying code): write what changed. */
+            uint32_t end = cs.org + cs.code_len < HD_CODE_SIZE ? cs.org + cs.code_len : HD_CODE_SIZE;
+            for (uint32_t i = used_lo; i < used_hi; i++)
+                if ((i < cs.org || i >= end) && code[i] != 0xcc)
+                    code[i] = 0xcc;
+            for (uint32_t i = cs.org; i < end; i++)
+                if (code[i] != in[ip + i - cs.org])
+                    code[i] = in[ip + i - cs.org];
+            used_lo = cs.org;
+            used_hi = end;
+            c->entry = HD_CODE_BASE + cs.org;
             ip += padded;
             for (uint32_t p = 0; p < cs.npatch; p++) {
                 struct hd_patch pt;
@@ -385,6 +395,15 @@ int main(void)
                 if (!patch_ok(&pt, hello.low_mapped))
                     goto bad;
                 memcpy((void *)(uintptr_t)pt.addr, &pt.value, 4);
+            }
+            /* Room for this result if every chunk of the image changed. */
+            size_t need = op + sizeof(struct hd_result) +
+                          HD_IMAGE_SIZE / HD_CHUNK * sizeof(struct hd_chunk);
+            if (need > out_cap) {
+                out_cap = need * 2;
+                out = realloc(out, out_cap);
+                if (!out)
+                    die("realloc");
             }
             memcpy(c->regs, cs.regs, sizeof c->regs);
             /* TF, AC and NT would change what the sequence does natively in

@@ -58,7 +58,8 @@ struct hd_hello {
 struct hd_case {
     uint32_t regs[8]; /* EAX ECX EDX EBX ESP EBP ESI EDI */
     uint32_t eflags;
-    uint32_t code_len;
+    uint32_t org;      /* the code starts at HD_CODE_BASE + org ... */
+    uint32_t code_len; /* ... and what lies past the code area is dropped */
     uint32_t npatch;
 };
 

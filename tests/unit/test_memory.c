@@ -1,9 +1,11 @@
-/* Guest physical memory: RAM, unassigned space, MMIO dispatch, A20. */
+/* Guest physical memory: RAM, unassigned space, MMIO dispatch, A20, what
+ * -d guest_errors reports. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lintas/mem.h"
+#include "mem/bus_log.h"
 
 static int failures;
 
@@ -41,6 +43,8 @@ static void log_write(void *opaque, uint64_t offset, uint32_t value, unsigned si
 }
 
 static const struct mmio_ops log_ops = { log_read, log_write };
+static const struct mmio_ops read_only_ops = { log_read, NULL };
+static const struct mmio_ops write_only_ops = { NULL, log_write };
 
 static void test_ram(void)
 {
@@ -151,6 +155,48 @@ static void test_large(void)
     CHECK(mem_create(1ull << 40) == NULL);
 }
 
+static void test_guest_errors(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    struct logger log = { out, LOG_GUEST_ERRORS };
+    struct phys_mem *mem = mem_create(8192);
+    struct mmio_log ro = { 0 }, wo = { 0 };
+    CHECK(mem_map_mmio(mem, 0x10000, 0x1000, &read_only_ops, &ro) == 0);
+    CHECK(mem_map_mmio(mem, 0x11000, 0x1000, &write_only_ops, &wo) == 0);
+
+    mem_read(mem, 0x2000, 4); /* no logger yet */
+    mem_set_logger(mem, &log);
+    mem_read(mem, 0xfee00000, 4);
+    mem_write(mem, 0x100000000ull, 0xab, 1);
+    mem_write(mem, 0x2000, 0x1ab, 1); /* the value is trimmed to the size */
+    mem_read(mem, 0x3ffe, 4);         /* across two unassigned pages: one access */
+    mem_read(mem, 0x1fff, 2);         /* RAM, then unassigned */
+    mem_write(mem, 0x10004, 0x1234, 2);
+    mem_read(mem, 0x11008, 4);
+    mem_read(mem, 0x10004, 2);        /* accepted: silent */
+    mem_write(mem, 0x11000, 7, 1);
+    mem_write(mem, 0x10, 7, 4);
+    mem_read_block(mem, 0x5000, &len, sizeof(len)); /* loaders are not guests */
+    CHECK(ro.reads == 1 && ro.writes == 0 && wo.writes == 1 && wo.reads == 0);
+    log.mask = LOG_INT; /* guest_errors off */
+    mem_read(mem, 0x2000, 1);
+
+    fclose(out);
+    CHECK(strcmp(text, "read of unassigned memory 0xfee00000, 4 bytes\n"
+                       "write of 0xab to unassigned memory 0x100000000, 1 byte\n"
+                       "write of 0xab to unassigned memory 0x00002000, 1 byte\n"
+                       "read of unassigned memory 0x00003ffe, 4 bytes\n"
+                       "read of unassigned memory 0x00002000, 1 byte\n"
+                       "write of 0x1234 to read-only memory 0x00010004, 2 bytes\n"
+                       "read of write-only memory 0x00011008, 4 bytes\n") == 0);
+    if (failures)
+        fprintf(stderr, "log:\n%s", text);
+    free(text);
+    mem_destroy(mem);
+}
+
 int main(void)
 {
     test_ram();
@@ -158,6 +204,7 @@ int main(void)
     test_mmio();
     test_a20();
     test_large();
+    test_guest_errors();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures != 0;

@@ -68,9 +68,9 @@ static void test_registers_and_output(void)
     CHECK(chr != NULL);
     struct io_bus *io = io_create();
     struct irq_probe irq = { 0 };
-    struct serial *s = serial_create(io, BASE, chr, (struct irq_line){ probe_set, &irq, 4 });
+    struct serial *s = serial_create(io, BASE, chr, (struct irq_line){ probe_set, &irq, 4 }, NULL);
     CHECK(s != NULL);
-    CHECK(serial_create(io, BASE + 4, chr, (struct irq_line){ 0 }) == NULL); /* ports taken */
+    CHECK(serial_create(io, BASE + 4, chr, (struct irq_line){ 0 }, NULL) == NULL); /* ports taken */
 
     /* Reset values (datasheet table III); the back end looks like a ready,
      * connected modem: CTS, DSR and DCD. */
@@ -140,7 +140,7 @@ static void test_loopback(void)
     struct chardev *chr = chardev_open("null", err, sizeof(err));
     struct io_bus *io = io_create();
     struct irq_probe irq = { 0 };
-    struct serial *s = serial_create(io, BASE, chr, (struct irq_line){ probe_set, &irq, 4 });
+    struct serial *s = serial_create(io, BASE, chr, (struct irq_line){ probe_set, &irq, 4 }, NULL);
     CHECK(s != NULL);
 
     /* Loopback with every output off: CTS, DSR and DCD drop. */
@@ -212,7 +212,7 @@ static void test_input(void)
     struct chardev *chr = chardev_open("stdio", err, sizeof(err));
     struct io_bus *io = io_create();
     struct irq_probe irq = { 0 };
-    struct serial *s = serial_create(io, BASE, chr, (struct irq_line){ probe_set, &irq, 4 });
+    struct serial *s = serial_create(io, BASE, chr, (struct irq_line){ probe_set, &irq, 4 }, NULL);
     CHECK(s != NULL);
 
     wr(io, FCR, 0x81); /* FIFO, trigger level 8 */
@@ -257,6 +257,42 @@ static void test_input(void)
     close(saved_stdin);
 }
 
+/* Writes to the read-only LSR and MSR change nothing and are reported under
+ * -d guest_errors; writes to the other registers are not. */
+static void test_read_only_registers(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    struct logger log = { out, LOG_GUEST_ERRORS };
+    char err[128];
+    struct chardev *chr = chardev_open("null", err, sizeof(err));
+    struct io_bus *io = io_create();
+    struct serial *s = serial_create(io, BASE, chr, (struct irq_line){ 0 }, &log);
+    CHECK(s != NULL);
+
+    wr(io, LSR, 0x1f);
+    wr(io, MSR, 0xff);
+    CHECK(rd(io, LSR) == 0x60);
+    CHECK(rd(io, MSR) == 0xb0);
+    wr(io, SCR, 0x55);
+    wr(io, LCR, 0x03);
+    wr(io, THR, 'x');
+    io_write(io, BASE + LCR, 0x00000003, 4); /* LCR, MCR, then LSR and MSR */
+
+    fclose(out);
+    CHECK(strcmp(text, "serial 0x3f8: write of 0x1f to read-only LSR ignored\n"
+                       "serial 0x3f8: write of 0xff to read-only MSR ignored\n"
+                       "serial 0x3f8: write of 0x00 to read-only LSR ignored\n"
+                       "serial 0x3f8: write of 0x00 to read-only MSR ignored\n") == 0);
+    if (failures)
+        fprintf(stderr, "log:\n%s", text);
+    free(text);
+    serial_destroy(s);
+    io_destroy(io);
+    chardev_close(chr);
+}
+
 static void test_chardev_errors(void)
 {
     char err[128];
@@ -271,6 +307,7 @@ int main(void)
     test_registers_and_output();
     test_loopback();
     test_input();
+    test_read_only_registers();
     test_chardev_errors();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -1,8 +1,11 @@
-/* The port I/O bus: ownership, unowned ports, wide accesses. */
+/* The port I/O bus: ownership, unowned ports, wide accesses, what
+ * -d guest_errors reports. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lintas/io.h"
+#include "mem/bus_log.h"
 
 static int failures;
 
@@ -42,6 +45,48 @@ static void regs_write(void *opaque, uint32_t offset, uint32_t value, unsigned s
 
 static const struct io_ops regs_ops = { regs_read, regs_write };
 static const struct io_ops write_only_ops = { NULL, regs_write };
+static const struct io_ops read_only_ops = { regs_read, NULL };
+
+static void test_guest_errors(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    struct logger log = { out, LOG_GUEST_ERRORS };
+    struct io_bus *bus = io_create();
+    struct regs a = { 0 }, w = { 0 }, r = { 0 };
+    CHECK(io_register(bus, 0x100, 2, &regs_ops, &a) == 0);
+    CHECK(io_register(bus, 0x300, 1, &write_only_ops, &w) == 0);
+    CHECK(io_register(bus, 0x310, 1, &read_only_ops, &r) == 0);
+
+    io_read(bus, 0x81, 1); /* no logger yet */
+    io_set_logger(bus, &log);
+    io_read(bus, 0x80, 2);
+    io_write(bus, 0x80, 0x12345678, 4);
+    io_write(bus, 0x80, 0x1234, 1); /* the value is trimmed to the size */
+    io_read(bus, 0x101, 2);         /* only 0x102 is unowned */
+    io_write(bus, 0xff, 0xbbaa, 2);  /* only 0xff is unowned */
+    io_read(bus, 0x300, 1);
+    io_write(bus, 0x310, 0x5a, 1);
+    io_write(bus, 0x300, 0x5a, 1);  /* accepted: silent */
+    io_read(bus, 0x100, 2);
+    CHECK(w.writes == 1 && a.reads == 2 && a.writes == 1 && a.r[0] == 0xbb);
+    log.mask = LOG_INT; /* guest_errors off */
+    io_read(bus, 0x82, 1);
+
+    fclose(out);
+    CHECK(strcmp(text, "read of unassigned port 0x0080, 2 bytes\n"
+                       "write of 0x12345678 to unassigned port 0x0080, 4 bytes\n"
+                       "write of 0x34 to unassigned port 0x0080, 1 byte\n"
+                       "read of unassigned port 0x0102, 1 byte\n"
+                       "write of 0xaa to unassigned port 0x00ff, 1 byte\n"
+                       "read of write-only port 0x0300, 1 byte\n"
+                       "write of 0x5a to read-only port 0x0310, 1 byte\n") == 0);
+    if (failures)
+        fprintf(stderr, "log:\n%s", text);
+    free(text);
+    io_destroy(bus);
+}
 
 int main(void)
 {
@@ -88,6 +133,7 @@ int main(void)
     CHECK(io_read(bus, 0x300, 2) == 0xffff);
 
     io_destroy(bus);
+    test_guest_errors();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures != 0;
