@@ -344,7 +344,7 @@ static int run_seed(struct fuzz *f, uint64_t seed, uint64_t insns)
 
     uint64_t done = 0;
     for (int runs = 0; done < insns && runs < MAX_RUNS; runs++) {
-        uint64_t before = cpu->icount, budget = insns - done;
+        uint64_t budget = insns - done;
         if (chance(&f->rng, 64))
             cpu_raise_nmi(cpu);
         enum cpu_exit e = cpu_run(cpu, budget);
