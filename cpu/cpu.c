@@ -72,6 +72,8 @@ void cpu_reset(struct cpu *cpu)
     cpu->tsc_offset = -cpu->icount;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
     cpu->apic_base = 0xfee00900; /* BSP, enabled, at the default base */
+    for (unsigned i = 0; i < 5; i++)
+        cpu->mc_ctl[i] = 0;
 
     cpu->nmi_pending = false;
     cpu->nmi_blocked = false;

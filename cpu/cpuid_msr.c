@@ -12,15 +12,15 @@
 #include "system.h"
 
 /* CPUID.1:EDX feature bits (SDM vol. 2, CPUID, table 3-11). VME covers
- * CR4.PVI too. MCE promises CR4.MCE and the #MC vector; no machine check
- * is ever signalled. */
+ * CR4.PVI too. MCE promises CR4.MCE and the #MC vector, MCA the bank MSRs;
+ * no machine check is ever signalled. */
 enum {
     FEAT_VME = 1u << 1, FEAT_PSE = 1u << 3, FEAT_TSC = 1u << 4, FEAT_MSR = 1u << 5,
     FEAT_MCE = 1u << 7, FEAT_CX8 = 1u << 8, FEAT_SEP = 1u << 11, FEAT_PGE = 1u << 13,
-    FEAT_CMOV = 1u << 15,
+    FEAT_MCA = 1u << 14, FEAT_CMOV = 1u << 15,
 };
 #define CPUID_FEATURES (FEAT_VME | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_MCE | FEAT_CX8 | \
-                        FEAT_SEP | FEAT_PGE | FEAT_CMOV)
+                        FEAT_SEP | FEAT_PGE | FEAT_MCA | FEAT_CMOV)
 
 /* The MSRs this CPU has (SDM vol. 4, table 2-2 and the P6 family table). */
 enum {
@@ -34,6 +34,9 @@ enum {
     MSR_SYSENTER_CS = 0x174,
     MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176,
+    MSR_MCG_CAP = 0x179,
+    MSR_MCG_STATUS = 0x17a,
+    MSR_MC0_CTL = 0x400, /* then STATUS, ADDR, MISC; four MSRs a bank */
 };
 /* IA32_APIC_BASE: BSP flag (read-only), enable, and a base below 64 GiB. */
 #define APIC_BASE_BSP 0x100u
@@ -46,6 +49,12 @@ enum {
  * bootstrap processor (cluster and arbitration IDs 0), 4 GiB reset vector,
  * error checking off. */
 #define EBL_CR_POWERON_VALUE 0x00880000u
+
+/* Machine-check architecture (SDM vol. 3, 15.3): the P6's five error
+ * reporting banks and no IA32_MCG_CTL (MCG_CAP bit 8 clear). */
+#define MC_BANKS 5u
+#define MCG_CAP_VALUE MC_BANKS
+enum { MC_CTL, MC_STATUS, MC_ADDR, MC_MISC };
 
 /* The P6 has two performance counters (SDM vol. 3, 18.6). */
 #define P6_PMC_COUNT 2
@@ -97,13 +106,59 @@ void exec_RDTSC(struct cpu *cpu, const struct insn *in)
     set_edx_eax(cpu, tsc_read(cpu));
 }
 
+/* The bank register an MSR index names, or false outside the banks. */
+static bool mc_bank_register(uint32_t msr, unsigned *bank, unsigned *reg)
+{
+    if (msr < MSR_MC0_CTL || msr >= MSR_MC0_CTL + 4 * MC_BANKS)
+        return false;
+    *bank = (msr - MSR_MC0_CTL) / 4;
+    *reg = (msr - MSR_MC0_CTL) % 4;
+    return true;
+}
+
+/* No error is ever logged: STATUS and ADDR read 0 (VAL and ADDRV clear),
+ * and MISC, valid only with MISCV set, does not exist (SDM vol. 3,
+ * 15.3.2.2 to 15.3.2.4). */
+static uint64_t mc_bank_read(struct cpu *cpu, unsigned bank, unsigned reg)
+{
+    switch (reg) {
+    case MC_CTL: return cpu->mc_ctl[bank];
+    case MC_MISC: cpu_fault(cpu, EXC_GP, 0);
+    default: return 0;
+    }
+}
+
+/* Software may only clear STATUS (and ADDR with it): writing ones is #GP.
+ * A P6 takes only all zeros or all ones in MCi_CTL (SDM vol. 3, 15.3.2.1). */
+static void mc_bank_write(struct cpu *cpu, unsigned bank, unsigned reg, uint64_t v)
+{
+    switch (reg) {
+    case MC_CTL:
+        if (v != 0 && v != ~0ull)
+            cpu_fault(cpu, EXC_GP, 0);
+        cpu->mc_ctl[bank] = v;
+        break;
+    case MC_MISC:
+        cpu_fault(cpu, EXC_GP, 0);
+    default:
+        if (v)
+            cpu_fault(cpu, EXC_GP, 0);
+    }
+}
+
 void exec_RDMSR(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
     if (cpu->cpl != 0)
         cpu_fault(cpu, EXC_GP, 0);
+    uint32_t msr = (uint32_t)cpu->regs[R_ECX];
+    unsigned bank, reg;
+    if (mc_bank_register(msr, &bank, &reg)) {
+        set_edx_eax(cpu, mc_bank_read(cpu, bank, reg));
+        return;
+    }
     uint64_t v;
-    switch ((uint32_t)cpu->regs[R_ECX]) {
+    switch (msr) {
     /* No machine check has been latched, and no microcode update is
      * loaded: BIOS_SIGN_ID's revision (high half) reads 0. */
     case MSR_P5_MC_ADDR: case MSR_P5_MC_TYPE: case MSR_BIOS_SIGN_ID: v = 0; break;
@@ -114,6 +169,8 @@ void exec_RDMSR(struct cpu *cpu, const struct insn *in)
     case MSR_SYSENTER_CS: v = cpu->sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = cpu->sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = cpu->sysenter_eip; break;
+    case MSR_MCG_CAP: v = MCG_CAP_VALUE; break;
+    case MSR_MCG_STATUS: v = 0; break; /* no machine check in progress */
     default: cpu_fault(cpu, EXC_GP, 0);
     }
     set_edx_eax(cpu, v);
@@ -126,7 +183,13 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
         cpu_fault(cpu, EXC_GP, 0);
     uint32_t lo = (uint32_t)cpu->regs[R_EAX];
     uint64_t v = ((uint64_t)(uint32_t)cpu->regs[R_EDX] << 32) | lo;
-    switch ((uint32_t)cpu->regs[R_ECX]) {
+    uint32_t msr = (uint32_t)cpu->regs[R_ECX];
+    unsigned bank, reg;
+    if (mc_bank_register(msr, &bank, &reg)) {
+        mc_bank_write(cpu, bank, reg, v);
+        return;
+    }
+    switch (msr) {
     case MSR_TSC:
         /* P6 writes only the low 32 bits and clears the rest (SDM vol. 3,
          * 17.17). */
@@ -146,7 +209,12 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
     case MSR_SYSENTER_CS: cpu->sysenter_cs = lo; break;
     case MSR_SYSENTER_ESP: cpu->sysenter_esp = lo; break;
     case MSR_SYSENTER_EIP: cpu->sysenter_eip = lo; break;
-    default: /* missing MSRs, and the read-only IA32_PLATFORM_ID */
+    /* MCG_STATUS can only be cleared, and it is clear. */
+    case MSR_MCG_STATUS:
+        if (v)
+            cpu_fault(cpu, EXC_GP, 0);
+        break;
+    default: /* missing MSRs, and the read-only IA32_PLATFORM_ID and MCG_CAP */
         cpu_fault(cpu, EXC_GP, 0);
     }
 }

@@ -87,7 +87,10 @@ void exec_ENTER(struct cpu *cpu, const struct insn *in)
     uint32_t bp = (uint32_t)cpu->regs[R_EBP];
 
     vwrite(cpu, SEG_SS, sp, bp & size_mask(size), size);
-    uint32_t frame = sp;
+    /* The frame pointer is ESP after that push, high half included on a
+     * 16-bit stack; the operand size decides how much of it is pushed and
+     * written to EBP (SDM vol. 2, ENTER: BP <- FrameTemp[15:0]). */
+    uint32_t frame = ((uint32_t)cpu->regs[R_ESP] & ~mask) | sp;
     for (unsigned i = 1; i < level; i++) {
         bp = (bp - size) & mask;
         uint32_t v = vread(cpu, SEG_SS, bp, size);
@@ -102,7 +105,7 @@ void exec_ENTER(struct cpu *cpu, const struct insn *in)
     /* The new stack top must be writable (the 386+ checks it). */
     if (in->imm & 0xffff)
         vprobe_write(cpu, SEG_SS, sp, 1);
-    reg_write(cpu, R_EBP, frame, stack32(cpu) ? 4 : 2);
+    reg_write(cpu, R_EBP, frame, size);
     set_sp(cpu, sp);
 }
 

@@ -134,6 +134,7 @@ struct cpu {
     uint64_t icount;     /* instructions retired since creation */
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base;
+    uint64_t mc_ctl[5]; /* machine-check bank control MSRs (MCi_CTL) */
 
     /* Interrupt inputs. */
     bool intr_line;       /* INTR pin level from the interrupt controller */

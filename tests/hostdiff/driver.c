@@ -271,7 +271,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!runner) {
-        printf("hostdiff: skipped: no 32-bit x86 native runner (the host is not x86)\n");
+        printf("hostdiff: skipped: no native runner (not an x86 host, or no -m32 toolchain)\n");
         return SKIP;
     }
     if (known && load_known(r, known))

@@ -44,7 +44,7 @@ enum {
 #define STUB_SIZE 8u
 #define RUN_BUDGET 1000000u
 
-/* Linux's flat selectors (x86-64 kernel, 32-bit process). */
+/* Where Linux (x86-64) has its kernel code and data segments and the TSS. */
 enum { SEL_KCODE = 0x10, SEL_KDATA = 0x18, SEL_TSS = 0x40 };
 
 struct emu {
@@ -160,6 +160,18 @@ static void process_segments(struct emu *e)
     }
 }
 
+void emu_destroy(struct emu *e)
+{
+    if (!e)
+        return;
+    cpu_destroy(e->cpu);
+    if (e->io)
+        io_destroy(e->io);
+    if (e->mem)
+        mem_destroy(e->mem);
+    free(e);
+}
+
 struct emu *emu_create(const struct hd_hello *hello, const uint8_t *image)
 {
     struct emu *e = calloc(1, sizeof *e);
@@ -169,11 +181,11 @@ struct emu *emu_create(const struct hd_hello *hello, const uint8_t *image)
     e->pristine = image;
     e->mem = mem_create(RAM_SIZE);
     e->io = io_create();
-    if (!e->mem || !e->io)
+    e->cpu = e->mem && e->io ? cpu_create(e->mem, e->io, NULL) : NULL;
+    if (!e->cpu) {
+        emu_destroy(e);
         return NULL;
-    e->cpu = cpu_create(e->mem, e->io, NULL);
-    if (!e->cpu)
-        return NULL;
+    }
     e->ram = mem_ram(e->mem);
     build_tables(e);
     memcpy(e->ram + PH_DATA, image + HD_IMG_DATA, HD_DATA_SIZE);
@@ -194,16 +206,6 @@ struct emu *emu_create(const struct hd_hello *hello, const uint8_t *image)
     cpu->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
     cpu->stop_on_exception = true;
     return e;
-}
-
-void emu_destroy(struct emu *e)
-{
-    if (!e)
-        return;
-    cpu_destroy(e->cpu);
-    io_destroy(e->io);
-    mem_destroy(e->mem);
-    free(e);
 }
 
 uint64_t emu_icount(const struct emu *e)

@@ -4,6 +4,7 @@
  */
 #include "gen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ unsigned gen_index(const struct gen *g)
 
 bool gen_room(const struct gen *g, unsigned insns)
 {
-    return g->tc->ninsn + insns + 1 < GEN_MAX_INSN && g->len + insns * 15 + 1 <= HD_MAX_CODE &&
+    return g->tc->ninsn + insns + 1 < GEN_MAX_INSN && g->len + insns * INSN_BYTES + 1 <= HD_MAX_CODE &&
            g->group + 8 < GEN_MAX_GROUPS &&
            g->nfix + insns <= sizeof g->fix / sizeof g->fix[0] &&
            g->npend + insns <= sizeof g->pend / sizeof g->pend[0];
@@ -74,6 +75,8 @@ void gen_jump_to(struct gen *g, unsigned group, const struct gstate *st)
 {
     if (st->dead)
         return;
+    if (g->npend == sizeof g->pend / sizeof g->pend[0])
+        overflow(g);
     g->pend[g->npend].group = (uint16_t)group;
     g->pend[g->npend].fix = (uint16_t)(g->nfix - 1);
     g->pend[g->npend].st = *st;
@@ -85,8 +88,17 @@ bool gen_no_pending(const struct gen *g)
     return g->npend == 0;
 }
 
+static _Noreturn void overflow(const struct gen *g)
+{
+    fprintf(stderr, "hostdiff: internal error: case %#llx outgrew its buffers\n",
+            (unsigned long long)g->tc->seed);
+    abort();
+}
+
 void ins_begin(struct gen *g)
 {
+    if (g->tc->ninsn >= GEN_MAX_INSN || g->len + 2 * INSN_BYTES > HD_MAX_CODE)
+        overflow(g);
     if (g->group_first[g->group] == 0xffff)
         g->group_first[g->group] = (uint16_t)g->tc->ninsn;
     struct gen_insn *in = &g->tc->insn[g->tc->ninsn];
@@ -166,6 +178,8 @@ unsigned ins_end(struct gen *g, const char *name)
     unsigned body_at = g->len;
     g->len += g->nbody;
     unsigned first_fix = g->nfix;
+    if (g->nfix + g->nbfix > sizeof g->fix / sizeof g->fix[0])
+        overflow(g);
     for (unsigned i = 0; i < g->nbfix; i++) {
         struct jfix *f = &g->fix[g->nfix++];
         f->at = (uint16_t)(body_at + g->bfix[i].pos);
@@ -256,7 +270,7 @@ bool stack_room(const struct gen *g, uint32_t below, uint32_t above)
            (uint64_t)sp->hi + above + STACK_MARGIN <= STACK_END && sp->hi - sp->lo < 0x4000;
 }
 
-/* Instruction helpers shared by the families. */
+/* Instruction building blocks shared by the families. */
 
 unsigned gen_osize(struct gen *g)
 {
@@ -855,7 +869,7 @@ void gen_case(const struct gen_config *cfg, uint64_t seed, struct test_case *tc)
     g.goal = cfg->min_insns + hd_rng_below(&g.rng, cfg->max_insns - cfg->min_insns + 1);
     g.group_first[0] = 0xffff;
 
-    while (gen_index(&g) < g.goal && gen_room(&g, 6))
+    while (gen_index(&g) < g.goal && gen_room(&g, GEN_FAMILY_INSNS))
         gen_ops_emit(&g, false);
 
     g.ending = true;

@@ -106,6 +106,10 @@ struct pending {
 /* No group but a CALL's is longer than this, which keeps short jumps over
  * whole groups in range. */
 #define GEN_MAX_GROUP_BYTES 64
+/* A family emits at most this many instructions (guards included; a
+ * CALL group counts for three plus its body of two families). */
+#define GEN_FAMILY_INSNS 10
+#define INSN_BYTES 15
 
 #define GEN_MAX_GROUPS 400
 
@@ -192,7 +196,7 @@ uint32_t rand_ptr(struct gen *g, uint32_t margin);
 uint32_t cond_flags(unsigned cc);
 void gen_patch(struct gen *g, uint32_t addr, uint32_t value);
 
-/* Helpers for the families. */
+/* Building blocks for the families. */
 unsigned gen_osize(struct gen *g);                 /* 2 or 4 */
 void ins_osize(struct gen *g, unsigned size);      /* 66h for 2 */
 void ins_maybe_lock(struct gen *g, const struct opnd *o, bool lockable);

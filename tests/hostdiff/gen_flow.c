@@ -69,7 +69,7 @@ static void fam_jump(struct gen *g)
 static void fam_call(struct gen *g)
 {
     unsigned k = hd_rng_below(&g->rng, 100);
-    if (!gen_no_pending(g) || !gen_room(g, 10) || !stack_room(g, 16, 16))
+    if (!gen_no_pending(g) || !gen_room(g, 4 + 2 * GEN_FAMILY_INSNS) || !stack_room(g, 16, 16))
         return;
     if (k < 25) {
         ins_begin(g);
@@ -168,7 +168,7 @@ static void fam_call(struct gen *g)
     /* The short jump over the body must reach past the RET. */
     unsigned body = hd_rng_below(&g->rng, 3), body_start = g->len;
     g->in_call = true;
-    for (unsigned i = 0; i < body && gen_room(g, 6); i++) {
+    for (unsigned i = 0; i < body; i++) {
         if (g->len - body_start + GEN_MAX_GROUP_BYTES + 3 > 127)
             break;
         gen_ops_emit(g, true);

@@ -184,6 +184,25 @@ static void test_enter_leave(struct core *t)
     CHECK(t, rd16(t, SS_BASE + 0xfffe) == 0x0002);
     CHECK(t, reg32(t, R_ESP) == 0xabcdfffa && reg32(t, R_EBP) == 0x12340002);
 
+    /* The operand size, not the stack size, decides how much of EBP
+     * changes: enter 0xb, 0 with 66 on a 32-bit stack writes BP only (as
+     * an Intel processor does); with 66 on a 16-bit stack, EBP gets all of
+     * ESP after the push. */
+    core_flat32(t);
+    cpu->regs[R_ESP] = 0x00085680;
+    cpu->regs[R_EBP] = 0x9082ee6b;
+    CODE(t, 0x1000, 0x66, 0xc8, 0x0b, 0x00, 0x00);
+    core_run(t, 0x1000, 1);
+    CHECK(t, reg32(t, R_EBP) == 0x9082567e && reg32(t, R_ESP) == 0x00085673);
+    CHECK(t, rd16(t, 0x0008567e) == 0xee6b);
+    real_segs(t);
+    cpu->regs[R_ESP] = 0xabcd0100;
+    cpu->regs[R_EBP] = 0x12345678;
+    CODE(t, 0x1000, 0x66, 0xc8, 0x04, 0x00, 0x01);
+    core_run(t, 0x1000, 1);
+    CHECK(t, reg32(t, R_EBP) == 0xabcd00fc && reg32(t, R_ESP) == 0xabcd00f4);
+    CHECK(t, rd32(t, SS_BASE + 0xfc) == 0x12345678 && rd32(t, SS_BASE + 0xf8) == 0xabcd00fc);
+
     /* The new stack top outside an expand-down stack segment: #SS(0) and
      * no register changes (SDM vol. 2, ENTER). */
     core_flat32(t);
