@@ -46,6 +46,9 @@ bool mmu_peek(struct cpu *cpu, uint32_t lin, void *buf, size_t len);
 void tlb_flush_page(struct cpu *cpu, uint32_t lin);
 void tlb_flush_nonglobal(struct cpu *cpu);
 
+/* Turn the #AC checks of user data accesses on or off (cpu->align_check). */
+void tlb_set_alignment_check(struct cpu *cpu, bool on);
+
 /* Which TLB an ordinary access uses: user privilege at CPL 3. */
 static inline bool cpu_user_access(const struct cpu *cpu)
 {

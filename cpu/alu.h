@@ -73,7 +73,7 @@ static inline uint32_t rm_rmw_read(struct cpu *cpu, const struct insn *in, uint3
     if (in->mod == 3)
         return reg_read(cpu, in->rm, in->osize);
     *off = ea_offset(cpu, in);
-    return vread(cpu, in->seg, *off, in->osize);
+    return vread_rmw(cpu, in->seg, *off, in->osize);
 }
 static inline void rm_rmw_write(struct cpu *cpu, const struct insn *in, uint32_t off, uint32_t v)
 {

@@ -55,6 +55,8 @@ enum {
 #define MC_BANKS 5u
 #define MCG_CAP_VALUE MC_BANKS
 enum { MC_CTL, MC_STATUS, MC_ADDR, MC_MISC };
+_Static_assert(sizeof(((struct cpu *)0)->mc_ctl) == MC_BANKS * sizeof(uint64_t),
+               "one MCi_CTL per bank");
 
 /* The P6 has two performance counters (SDM vol. 3, 18.6). */
 #define P6_PMC_COUNT 2

@@ -24,7 +24,8 @@ static void alu_rm(struct cpu *cpu, const struct insn *in, unsigned kind, uint32
 {
     struct cc_lazy cc;
     uint32_t off = 0;
-    uint32_t r = alu_compute(cpu, kind, rm_rmw_read(cpu, in, &off), b, in->osize, &cc);
+    uint32_t a = store ? rm_rmw_read(cpu, in, &off) : rm_read(cpu, in);
+    uint32_t r = alu_compute(cpu, kind, a, b, in->osize, &cc);
     if (store)
         rm_rmw_write(cpu, in, off, r);
     flags_commit(cpu, &cc);
@@ -290,8 +291,8 @@ void exec_XADD(struct cpu *cpu, const struct insn *in)
 void exec_CMPXCHG8B(struct cpu *cpu, const struct insn *in)
 {
     uint32_t off = ea_offset(cpu, in);
-    uint32_t lo = vread(cpu, in->seg, off, 4);
-    uint32_t hi = vread(cpu, in->seg, off + 4, 4);
+    uint32_t lo = vread_rmw(cpu, in->seg, off, 4);
+    uint32_t hi = vread_rmw(cpu, in->seg, off + 4, 4);
     bool equal = lo == (uint32_t)cpu->regs[R_EAX] && hi == (uint32_t)cpu->regs[R_EDX];
     vprobe_write(cpu, in->seg, off, 8);
     vwrite(cpu, in->seg, off, equal ? (uint32_t)cpu->regs[R_EBX] : lo, 4);

@@ -15,7 +15,13 @@ enum { BIT_TEST, BIT_SET, BIT_RESET, BIT_COMPLEMENT };
 static void bit_op(struct cpu *cpu, const struct insn *in, bool memory, uint32_t off, unsigned bit)
 {
     unsigned size = in->osize;
-    uint32_t a = memory ? vread(cpu, in->seg, off, size) : reg_read(cpu, in->rm, size);
+    uint32_t a;
+    if (!memory)
+        a = reg_read(cpu, in->rm, size);
+    else if (in->sub == BIT_TEST)
+        a = vread(cpu, in->seg, off, size);
+    else
+        a = vread_rmw(cpu, in->seg, off, size);
     uint32_t m = 1u << bit;
     bool cf = a & m;
     if (in->sub != BIT_TEST) {

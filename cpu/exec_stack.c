@@ -47,8 +47,12 @@ void exec_PUSH_SEG(struct cpu *cpu, const struct insn *in)
 void exec_POP_SEG(struct cpu *cpu, const struct insn *in)
 {
     uint16_t sel = (uint16_t)stack_peek(cpu, 0, in->osize);
+    /* ESP moves by the stack address size in force before the load. */
+    uint32_t mask = stack_mask(cpu);
+    uint64_t esp = cpu->regs[R_ESP];
+    esp = (esp & ~(uint64_t)mask) | (((uint32_t)esp + in->osize) & mask);
     seg_load(cpu, in->sub, sel);
-    set_sp(cpu, (uint32_t)cpu->regs[R_ESP] + in->osize);
+    cpu->regs[R_ESP] = esp;
     if (in->sub == SEG_SS)
         cpu->inhibit_irq = true;
 }

@@ -63,7 +63,9 @@ static void string_run(struct cpu *cpu, const struct insn *in, element_fn elemen
         element(cpu, in, &s);
         return;
     }
-    for (unsigned n = 0; n < REP_SLICE; n++) {
+    /* Single-stepping traps after every element (SDM vol. 3, 17.3.1.4). */
+    unsigned slice = (cpu->eflags & FL_TF) ? 1 : REP_SLICE;
+    for (unsigned n = 0; n < slice; n++) {
         if (areg(cpu, R_ECX, &s) == 0)
             return;
         bool go_on = element(cpu, in, &s);

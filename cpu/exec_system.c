@@ -335,6 +335,10 @@ static unsigned debug_register(struct cpu *cpu, unsigned n)
     if (cpu->dr[7] & DR7_GD) {
         cpu->dr[6] |= DR6_BD;
         cpu->dr[7] &= ~DR7_GD; /* so the handler can use the registers */
+        /* A fault, unlike the other #DB causes: the handler's EFLAGS image
+         * has RF set (SDM vol. 3, 17.3.1.1). Delivery passes on RF for a
+         * #DB, and the vector alone cannot tell this one apart. */
+        cpu->eflags |= FL_RF;
         cpu_fault(cpu, EXC_DB, 0);
     }
     return n;

@@ -147,7 +147,11 @@ static bool is_software_interrupt(unsigned op)
 static void step(struct cpu *cpu)
 {
     struct insn scratch;
-    bool single_step = (cpu->eflags & FL_TF) != 0;
+    uint32_t flags_before = cpu->eflags;
+    bool align_check = (flags_before & FL_AC) && (cpu->cr0 & CR0_AM);
+
+    if (align_check != cpu->align_check)
+        tlb_set_alignment_check(cpu, align_check);
 
     cpu->insn_eip = cpu->eip;
     cpu->insn_esp = cpu->regs[R_ESP];
@@ -161,9 +165,15 @@ static void step(struct cpu *cpu)
     exec_table[op](cpu, in);
     cpu->icount++;
 
+    if (__builtin_expect(!(flags_before & (FL_TF | FL_RF)), 1))
+        return;
+    /* RF suppresses instruction breakpoints for one instruction; IRET
+     * loads it for the next (SDM vol. 3, 17.3.1.1). */
+    if ((flags_before & FL_RF) && op != OP_IRET)
+        cpu->eflags &= ~FL_RF;
     /* Single-step trap after the instruction (SDM vol. 3, 17.3.1.4);
      * software interrupts clear TF on entry and are not trapped. */
-    if (single_step && !(is_software_interrupt(op) && !(cpu->eflags & FL_TF))) {
+    if ((flags_before & FL_TF) && !(is_software_interrupt(op) && !(cpu->eflags & FL_TF))) {
         cpu->dr[6] |= 1u << 14; /* BS */
         cpu->insn_eip = cpu->eip;
         cpu->insn_esp = cpu->regs[R_ESP];

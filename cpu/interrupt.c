@@ -32,7 +32,7 @@ static void log_delivery(struct cpu *cpu, int vector, enum intr_kind kind, bool 
 
 /* Real mode: a far pointer per vector in the IVT, FLAGS CS IP on the stack,
  * no error code (SDM vol. 2, INT n, REAL-ADDRESS-MODE). */
-static void deliver_real(struct cpu *cpu, int vector, uint32_t return_eip)
+static void deliver_real(struct cpu *cpu, int vector, uint32_t flags, uint32_t return_eip)
 {
     uint32_t at = (uint32_t)vector * 4;
     if (at + 3 > cpu->idtr.limit)
@@ -40,7 +40,7 @@ static void deliver_real(struct cpu *cpu, int vector, uint32_t return_eip)
     uint16_t ip = (uint16_t)sys_read(cpu, cpu->idtr.base + at, 2);
     uint16_t cs = (uint16_t)sys_read(cpu, cpu->idtr.base + at + 2, 2);
 
-    push(cpu, cpu_get_eflags(cpu), 2);
+    push(cpu, flags, 2);
     push(cpu, cpu->seg[SEG_CS].sel, 2);
     push(cpu, return_eip, 2);
     seg_load(cpu, SEG_CS, cs);
@@ -61,7 +61,8 @@ static bool is_idt_gate(uint16_t attr)
 /* An interrupt or trap gate: to the same privilege, to an inner one with a
  * stack from the TSS, or out of V86 mode to ring 0 (SDM vol. 2, INT n). */
 static void deliver_through_gate(struct cpu *cpu, struct descriptor gate, uint32_t ext,
-                                 bool push_error, uint32_t error_code, uint32_t return_eip)
+                                 uint32_t eflags, bool push_error, uint32_t error_code,
+                                 uint32_t return_eip)
 {
     uint16_t gattr = desc_attr(gate);
     bool gate32 = (gattr & 8) != 0;
@@ -115,7 +116,7 @@ static void deliver_through_gate(struct cpu *cpu, struct descriptor gate, uint32
         frame_push(cpu, &f, cpu->seg[SEG_SS].sel, unit);
         frame_push(cpu, &f, (uint32_t)cpu->regs[R_ESP], unit);
     }
-    frame_push(cpu, &f, cpu_get_eflags(cpu), unit);
+    frame_push(cpu, &f, eflags, unit);
     frame_push(cpu, &f, cpu->seg[SEG_CS].sel, unit);
     frame_push(cpu, &f, return_eip, unit);
     if (push_error)
@@ -135,8 +136,8 @@ static void deliver_through_gate(struct cpu *cpu, struct descriptor gate, uint32
         cpu_mode_changed(cpu);
 }
 
-static void deliver_protected(struct cpu *cpu, int vector, enum intr_kind kind, bool push_error,
-                              uint32_t error_code, uint32_t return_eip)
+static void deliver_protected(struct cpu *cpu, int vector, enum intr_kind kind, uint32_t eflags,
+                              bool push_error, uint32_t error_code, uint32_t return_eip)
 {
     /* EXT marks faults raised while delivering an event the program did
      * not ask for; INT n, INT3 and INTO clear it, INT1 does not (SDM vol. 3,
@@ -163,10 +164,42 @@ static void deliver_protected(struct cpu *cpu, int vector, enum intr_kind kind, 
         uint16_t tss_sel = gate_selector(gate);
         struct descriptor tss = task_fetch_tss(cpu, tss_sel, false, EXC_GP, ext);
         cpu->eip = return_eip; /* the outgoing task resumes here */
+        /* The switch saves the live EFLAGS, so RF goes there. Should the
+         * switch fault before its commit point, the exception that follows
+         * is a fault (pushing RF set anyway) or a double fault. */
+        cpu->eflags = (cpu->eflags & ~FL_RF) | (eflags & FL_RF);
         task_switch_ext(cpu, tss_sel, tss, TASK_INT, push_error, error_code, ext);
         return;
     }
-    deliver_through_gate(cpu, gate, ext, push_error, error_code, return_eip);
+    deliver_through_gate(cpu, gate, ext, eflags, push_error, error_code, return_eip);
+}
+
+/* Exceptions reported before the instruction completes, to be restarted
+ * (SDM vol. 3, table 6-1): #DE #BR #UD #NM #TS #NP #SS #GP #PF #MF #AC.
+ * #DB is not among them: single-step and task-switch debug exceptions are
+ * traps, and the general-detect fault sets RF itself (cpu/exec_system.c).
+ * #DF and #MC are aborts. */
+static bool is_fault(int vector)
+{
+    static const uint32_t faults = 1u << EXC_DE | 1u << EXC_BR | 1u << EXC_UD | 1u << EXC_NM |
+                                   1u << EXC_TS | 1u << EXC_NP | 1u << EXC_SS | 1u << EXC_GP |
+                                   1u << EXC_PF | 1u << EXC_MF | 1u << EXC_AC;
+    return vector >= 0 && vector < 32 && (faults >> vector) & 1;
+}
+
+/* The EFLAGS image an event handler receives (SDM vol. 3, 17.3.1.1, P6 and
+ * later): RF set for a fault, so that the handler's IRET restarts the
+ * instruction without an instruction breakpoint firing again; RF clear for
+ * INT n, INT3, INTO and INT1, which clear it as they begin; RF as it is for
+ * traps, aborts and external interrupts. */
+static uint32_t handler_eflags(struct cpu *cpu, int vector, enum intr_kind kind)
+{
+    uint32_t eflags = cpu_get_eflags(cpu);
+    if (kind == INTR_EXCEPTION && is_fault(vector))
+        return eflags | FL_RF;
+    if (kind == INTR_SOFTWARE || kind == INTR_ICEBP)
+        return eflags & ~FL_RF;
+    return eflags;
 }
 
 void cpu_deliver_interrupt(struct cpu *cpu, int vector, enum intr_kind kind,
@@ -174,8 +207,9 @@ void cpu_deliver_interrupt(struct cpu *cpu, int vector, enum intr_kind kind,
 {
     if (log_enabled(cpu->log, LOG_INT))
         log_delivery(cpu, vector, kind, push_error, error_code, return_eip);
+    uint32_t eflags = handler_eflags(cpu, vector, kind);
     if (cpu_protected(cpu))
-        deliver_protected(cpu, vector, kind, push_error, error_code, return_eip);
+        deliver_protected(cpu, vector, kind, eflags, push_error, error_code, return_eip);
     else
-        deliver_real(cpu, vector, return_eip);
+        deliver_real(cpu, vector, eflags, return_eip);
 }

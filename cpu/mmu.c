@@ -125,8 +125,13 @@ static void tlb_fill(struct cpu *cpu, uint32_t lin, bool user, const struct tran
         return;
     }
     e->addend = (uintptr_t)host - vpage;
-    e->tag_read = vpage;
     e->tag_exec = vpage;
+    if (user && cpu->align_check) {
+        /* Every user data access must reach the alignment check. */
+        e->tag_read = e->tag_write = TLB_INVALID;
+        return;
+    }
+    e->tag_read = vpage;
     /* A write may use the fast path only once the dirty bit is set, so the
      * first write to a clean page still walks and marks it. ROM pages have no
      * writable host mapping. */
@@ -148,18 +153,29 @@ uint64_t mmu_translate(struct cpu *cpu, uint32_t lin, enum access_kind kind, boo
     return t.page | (lin & 0xfff);
 }
 
+/* #AC for a misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC set
+ * (SDM vol. 3, 6.15, interrupt 17). It ranks below #PF, so it is checked
+ * after translation. */
+static void alignment_check(struct cpu *cpu, uint32_t lin, unsigned size, bool user)
+{
+    if (user && (lin & (size - 1)) && (cpu->eflags & FL_AC) && (cpu->cr0 & CR0_AM))
+        cpu_fault(cpu, EXC_AC, 0);
+}
+
 static uint32_t read_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user,
                           enum access_kind kind)
 {
     unsigned first = 0x1000 - (lin & 0xfff);
     if (first >= size) {
         uint64_t pa = mmu_translate(cpu, lin, kind, user);
+        alignment_check(cpu, lin, size, user);
         return mem_read(cpu->mem, pa, size);
     }
     /* The access straddles two pages: both must translate before either is
      * read, so a #PF on the second page reports the second page's address. */
     uint64_t pa0 = mmu_translate(cpu, lin, kind, user);
     uint64_t pa1 = mmu_translate(cpu, lin + first, kind, user);
+    alignment_check(cpu, lin, size, user);
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++) {
         uint64_t pa = i < first ? pa0 + i : pa1 + (i - first);
@@ -183,11 +199,13 @@ void tlb_write_slow(struct cpu *cpu, uint32_t lin, uint32_t value, unsigned size
     unsigned first = 0x1000 - (lin & 0xfff);
     if (first >= size) {
         uint64_t pa = mmu_translate(cpu, lin, ACCESS_WRITE, user);
+        alignment_check(cpu, lin, size, user);
         mem_write(cpu->mem, pa, value, size);
         return;
     }
     uint64_t pa0 = mmu_translate(cpu, lin, ACCESS_WRITE, user);
     uint64_t pa1 = mmu_translate(cpu, lin + first, ACCESS_WRITE, user);
+    alignment_check(cpu, lin, size, user);
     for (unsigned i = 0; i < size; i++) {
         uint64_t pa = i < first ? pa0 + i : pa1 + (i - first);
         mem_write(cpu->mem, pa, (value >> (8 * i)) & 0xff, 1);
@@ -263,6 +281,15 @@ void tlb_flush_nonglobal(struct cpu *cpu)
         for (unsigned i = 0; i < TLB_SIZE; i++)
             if (!cpu->tlb[u][i].global)
                 tlb_invalidate(&cpu->tlb[u][i]);
+}
+
+void tlb_set_alignment_check(struct cpu *cpu, bool on)
+{
+    cpu->align_check = on;
+    if (!on)
+        return;
+    for (unsigned i = 0; i < TLB_SIZE; i++)
+        cpu->tlb[1][i].tag_read = cpu->tlb[1][i].tag_write = TLB_INVALID;
 }
 
 void tlb_flush_page(struct cpu *cpu, uint32_t lin)

@@ -162,6 +162,8 @@ struct cpu {
 
     struct tlb_entry tlb[2][TLB_SIZE]; /* [0] supervisor, [1] user */
     bool tlb_has_large;                /* a 4 MiB page is cached somewhere */
+    bool align_check; /* CR0.AM and EFLAGS.AC: user data accesses take the
+                         slow path, which raises #AC */
 
     struct icache *icache; /* decoded instructions, a host-side cache */
     struct phys_mem *mem;

@@ -11,6 +11,13 @@
 /* Room kept free at the ends of the stack area. */
 #define STACK_MARGIN 64u
 
+static _Noreturn void overflow(const struct gen *g)
+{
+    fprintf(stderr, "hostdiff: internal error: case %#llx outgrew its buffers\n",
+            (unsigned long long)g->tc->seed);
+    abort();
+}
+
 unsigned gen_index(const struct gen *g)
 {
     return g->tc->ninsn;
@@ -86,13 +93,6 @@ void gen_jump_to(struct gen *g, unsigned group, const struct gstate *st)
 bool gen_no_pending(const struct gen *g)
 {
     return g->npend == 0;
-}
-
-static _Noreturn void overflow(const struct gen *g)
-{
-    fprintf(stderr, "hostdiff: internal error: case %#llx outgrew its buffers\n",
-            (unsigned long long)g->tc->seed);
-    abort();
 }
 
 void ins_begin(struct gen *g)

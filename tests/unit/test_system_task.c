@@ -69,7 +69,20 @@ static void test_task_switch(struct harness *h)
     CHECK(h, cpu->tr.sel == SEL_TSS && cpu->eip == 0x6100 && (cpu->eflags & FL_NT));
     CHECK(h, (uint32_t)cpu->regs[R_ESP] == STACK0_TOP - 4 && rd32(h, STACK0_TOP - 4) == 0x44);
     CHECK(h, rd32(h, TSS2_BASE + 0x20) == 0x8020);
+    /* A fault's EFLAGS image, saved in the outgoing TSS, has RF set
+     * (SDM vol. 3, 17.3.1.1); the IRET back takes it from there. */
+    CHECK(h, rd32(h, TSS2_BASE + 0x24) == (FL_RF | FL_IF | 2));
     CHECK(h, TRY(h, interrupt_return(cpu, 4)) == -1 && cpu->tr.sel == SEL_TSS2);
+    CHECK(h, cpu->eip == 0x8020 && cpu_get_eflags(cpu) == (FL_RF | FL_IF | 2));
+
+    /* INT n through the task gate clears RF in the saved image. */
+    wr32(h, TSS_BASE + 0x20, 0x6100);
+    wr32(h, TSS_BASE + 0x38, STACK0_TOP);
+    put_idt_gate(h, 0x41, SEL_TSS, 0, DESC_TASK_GATE, 0);
+    CHECK(h, TRY(h, cpu_deliver_interrupt(cpu, 0x41, INTR_SOFTWARE, false, 0, 0x8030)) == -1);
+    CHECK(h, cpu->tr.sel == SEL_TSS && rd32(h, TSS2_BASE + 0x24) == (FL_IF | 2));
+    CHECK(h, TRY(h, interrupt_return(cpu, 4)) == -1 && cpu->tr.sel == SEL_TSS2);
+    CHECK(h, cpu->eip == 0x8030 && cpu_get_eflags(cpu) == (FL_IF | 2));
 
     /* A bad CS in the new TSS faults after the commit, in the new task. */
     build_tss2(h, SEL_DATA0, 0);
@@ -372,6 +385,14 @@ static void test_control_registers(struct harness *h)
     cpu->regs[R_EAX] = 0x2000 | 1; /* GD and L0 */
     CHECK(h, TRY(h, exec_MOV_DR(cpu, &in)) == -1 && cpu->dr[7] == 0x2401);
     CHECK(h, TRY(h, exec_MOV_RD(cpu, &in)) == EXC_DB && (cpu->dr[6] & 0x2000) && cpu->dr[7] == 0x401);
+    /* That #DB is a fault: its handler's EFLAGS image has RF set, unlike
+     * the single-step trap's (SDM vol. 3, 17.3.1.1). */
+    put_idt_gate(h, EXC_DB, SEL_CODE0, 0x7b00, DESC_INT32, 0);
+    CHECK(h, TRY(h, cpu_deliver_interrupt(cpu, EXC_DB, INTR_EXCEPTION, false, 0, 0x6000)) == -1);
+    CHECK(h, rd32(h, (uint32_t)cpu->regs[R_ESP] + 8) == (FL_RF | 2) && !(cpu->eflags & FL_RF));
+    set_ring(h, 0);
+    cpu->dr[7] = 0x401;
+    CHECK(h, TRY(h, exec_MOV_RD(cpu, &in)) == -1 && !(cpu->eflags & FL_RF));
 
     /* Privileged at ring 3. */
     set_ring(h, 3);
@@ -400,8 +421,8 @@ static void test_cpuid_msr(struct harness *h)
     CHECK(h, strcmp(vendor, "GenuineIntel") == 0);
     cpu->regs[R_EAX] = 1;
     CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1 && cpu->regs[R_EAX] == 0x652);
-    /* VME PSE TSC MSR MCE CX8 SEP PGE CMOV, and nothing else. */
-    CHECK(h, cpu->regs[R_EDX] == 0xa9ba);
+    /* VME PSE TSC MSR MCE CX8 SEP PGE MCA CMOV, and nothing else. */
+    CHECK(h, cpu->regs[R_EDX] == 0xe9ba);
     cpu->regs[R_EAX] = 2;
     CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1 && (cpu->regs[R_EAX] & 0xff) == 1);
     uint64_t leaf2 = cpu->regs[R_EDX];

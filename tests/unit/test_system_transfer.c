@@ -1,8 +1,8 @@
 /*
  * Unit tests for segmentation, far transfers and interrupt delivery:
  * segment loads and their faults, call gates with a stack switch, interrupt
- * and trap gates, IRET between privilege levels, virtual-8086 entry and
- * exit, and real-mode interrupts.
+ * and trap gates, RF in the EFLAGS image of handlers, IRET between
+ * privilege levels, virtual-8086 entry and exit, and real-mode interrupts.
  */
 #include "system_harness.h"
 
@@ -228,6 +228,80 @@ static void test_interrupt_gates(struct harness *h)
     CHECK(h, TRY(h, interrupt_return(cpu, 4)) == EXC_GP && ERR(h) == SEL_CODE0);
 }
 
+/* Deliver an event at CPL 0 through a 32-bit interrupt gate with the live
+ * EFLAGS given; return the EFLAGS image the handler finds on its stack. */
+static uint32_t pushed_eflags(struct harness *h, int vector, enum intr_kind kind, uint32_t live)
+{
+    struct cpu *cpu = h->cpu;
+    set_ring(h, 0);
+    put_idt_gate(h, vector, SEL_CODE0, 0x7a00, DESC_INT32, 0);
+    cpu_set_eflags(cpu, live);
+    bool error = kind == INTR_EXCEPTION && exc_has_error_code(vector);
+    if (TRY(h, cpu_deliver_interrupt(cpu, vector, kind, error, 0, 0x6000)) != -1)
+        return 0xdeadbeef;
+    uint32_t esp = (uint32_t)cpu->regs[R_ESP];
+    return rd32(h, esp + (error ? 12 : 8));
+}
+
+/* RF in the EFLAGS image of an event handler (SDM vol. 3, 17.3.1.1). */
+static void test_resume_flag(struct harness *h)
+{
+    struct cpu *cpu = h->cpu;
+
+    /* Faults push RF set, and the gate clears the live flag. */
+    static const int faults[] = { EXC_DE, EXC_BR, EXC_UD, EXC_NM, EXC_TS, EXC_NP,
+                                  EXC_SS, EXC_GP, EXC_PF, EXC_MF, EXC_AC };
+    for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+        uint32_t image = pushed_eflags(h, faults[i], INTR_EXCEPTION, FL_CF);
+        CHECK(h, image == (FL_RF | FL_CF | 2) && !(cpu->eflags & FL_RF));
+    }
+    /* IRET takes RF back from the image, to restart the instruction. */
+    CHECK(h, TRY(h, interrupt_return(cpu, 4)) == -1 && cpu->eip == 0x6000);
+    CHECK(h, cpu_get_eflags(cpu) == (FL_RF | FL_CF | 2));
+
+    /* Traps, aborts and external interrupts push RF as it is: set after an
+     * IRET that loaded it, clear otherwise. */
+    static const int as_is[] = { EXC_DB, EXC_DF };
+    for (unsigned i = 0; i < sizeof(as_is) / sizeof(as_is[0]); i++) {
+        CHECK(h, pushed_eflags(h, as_is[i], INTR_EXCEPTION, 0) == 2);
+        CHECK(h, pushed_eflags(h, as_is[i], INTR_EXCEPTION, FL_RF) == (FL_RF | 2));
+    }
+    CHECK(h, pushed_eflags(h, 0x40, INTR_EXTERNAL, FL_RF) == (FL_RF | 2));
+    CHECK(h, pushed_eflags(h, 0x40, INTR_EXTERNAL, 0) == 2);
+    /* An external interrupt on a fault's vector is no fault. */
+    CHECK(h, pushed_eflags(h, EXC_PF, INTR_EXTERNAL, 0) == 2);
+    /* INT n, INT3, INTO and INT1 clear RF as they begin. */
+    CHECK(h, pushed_eflags(h, 0x40, INTR_SOFTWARE, FL_RF) == 2);
+    CHECK(h, pushed_eflags(h, EXC_BP, INTR_SOFTWARE, FL_RF) == 2);
+    CHECK(h, pushed_eflags(h, EXC_GP, INTR_SOFTWARE, FL_RF) == 2);
+    CHECK(h, pushed_eflags(h, EXC_DB, INTR_ICEBP, FL_RF) == 2);
+    CHECK(h, !(cpu->eflags & FL_RF));
+
+    /* Through the run loop: UD2 faults with RF set in the image. */
+    set_ring(h, 0);
+    put_idt_gate(h, EXC_UD, SEL_CODE0, 0x7a00, DESC_INT32, 0);
+    put_idt_gate(h, EXC_DB, SEL_CODE0, 0x7b00, DESC_INT32, 0);
+    wr8(h, 0x6000, 0x0f);
+    wr8(h, 0x6001, 0x0b);
+    cpu->eip = 0x6000;
+    cpu_set_eflags(cpu, 0);
+    CHECK(h, cpu_run(cpu, 1) == CPU_EXIT_BUDGET && cpu->eip == 0x7a00);
+    uint32_t esp = (uint32_t)cpu->regs[R_ESP];
+    CHECK(h, rd32(h, esp) == 0x6000 && rd32(h, esp + 8) == (FL_RF | 2));
+    /* ... and a single-step trap after a NOP pushes RF clear. */
+    set_ring(h, 0);
+    wr8(h, 0x6000, 0x90);
+    cpu->eip = 0x6000;
+    cpu_set_eflags(cpu, FL_TF);
+    CHECK(h, cpu_run(cpu, 1) == CPU_EXIT_BUDGET && cpu->eip == 0x7b00);
+    esp = (uint32_t)cpu->regs[R_ESP];
+    CHECK(h, rd32(h, esp) == 0x6001 && rd32(h, esp + 8) == (FL_TF | 2));
+    cpu->dr[6] = 0xffff0ff0u;
+    cpu_set_eflags(cpu, 0);
+    set_ring(h, 0);
+    cpu->eip = 0x6000;
+}
+
 /* IRET from ring 0 into a V86 task, INT n and an exception back to ring 0,
  * and the IOPL-sensitive instructions. */
 static void test_v86(struct harness *h)
@@ -343,6 +417,7 @@ int main(void)
     test_seg_load(&h);
     test_call_gate(&h);
     test_interrupt_gates(&h);
+    test_resume_flag(&h);
     test_v86(&h);
     test_real_mode(&h);
     int rc = harness_report(&h, "system_transfer");
