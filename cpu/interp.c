@@ -71,10 +71,23 @@ static const struct insn *fetch_decode(struct cpu *cpu, struct insn *scratch)
     uint32_t eip = (uint32_t)cpu->eip;
     bool user = cpu_user_access(cpu);
     bool code32 = (cs->attr & SEG_ATTR_DB) != 0;
+    uint32_t lin = cs->base + eip;
+
+    const struct tlb_entry *te = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+    const uint8_t *page = NULL;
+    if (te->tag_exec == (lin & 0xfffff000u)) {
+        page = (const uint8_t *)(te->addend + (lin & 0xfffff000u));
+        /* The hit path: a cached decode of the bytes there now, with every
+         * byte inside the page and the CS limit. */
+        const uint8_t *p = page + (lin & 0xfff);
+        struct icache_entry *e = icache_slot(cpu->icache, p);
+        if ((lin & 0xfff) <= 0x1000 - 16 && icache_hit(e, p, code32) &&
+            (uint64_t)eip + e->in.len - 1 <= cs->hi)
+            return &e->in;
+    }
 
     if (eip > cs->hi)
         cpu_fault(cpu, EXC_GP, 0);
-    uint32_t lin = cs->base + eip;
     uint64_t to_limit = (uint64_t)cs->hi - eip + 1;
     size_t avail = 0x1000 - (lin & 0xfff);
     if (avail > to_limit)
@@ -82,14 +95,13 @@ static const struct insn *fetch_decode(struct cpu *cpu, struct insn *scratch)
     if (avail > INSN_MAX_LEN)
         avail = INSN_MAX_LEN;
 
-    const uint8_t *page = mmu_code_page(cpu, lin, user);
+    if (!page)
+        page = mmu_code_page(cpu, lin, user);
     int r = DECODE_NEED_MORE;
     if (page) {
         const uint8_t *p = page + (lin & 0xfff);
         bool cacheable = (lin & 0xfff) <= 0x1000 - 16;
         struct icache_entry *e = icache_slot(cpu->icache, p);
-        if (cacheable && icache_hit(e, p, code32) && e->in.len <= avail)
-            return &e->in;
         r = decode_insn(p, avail, code32, scratch);
         if (r == DECODE_OK && cacheable)
             icache_fill(e, p, code32, scratch);
@@ -148,10 +160,10 @@ static void step(struct cpu *cpu)
 {
     struct insn scratch;
     uint32_t flags_before = cpu->eflags;
-    bool align_check = (flags_before & FL_AC) && (cpu->cr0 & CR0_AM);
 
-    if (align_check != cpu->align_check)
-        tlb_set_alignment_check(cpu, align_check);
+    /* EFLAGS.AC is almost always clear; only then is CR0.AM looked at. */
+    if (__builtin_expect(((flags_before & FL_AC) != 0) != cpu->align_check, 0))
+        tlb_set_alignment_check(cpu, (flags_before & FL_AC) && (cpu->cr0 & CR0_AM));
 
     cpu->insn_eip = cpu->eip;
     cpu->insn_esp = cpu->regs[R_ESP];
@@ -202,21 +214,23 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
             cpu->run_budget--;
     }
     for (;;) {
-        if (cpu->exit_request) {
-            cpu->exit_request = false;
-            return CPU_EXIT_REQUEST;
-        }
         /* The budget is checked first: check_interrupts() consumes an
          * interrupt shadow, which must still cover the next instruction
          * when this call returns right after STI or MOV SS. */
         if (cpu->run_budget == 0)
             return CPU_EXIT_BUDGET;
-        check_interrupts(cpu);
-        if (cpu->halted)
-            return CPU_EXIT_HALT;
+        /* One test for everything that is rarely pending. */
+        if (__builtin_expect(cpu->exit_request | cpu->inhibit_irq | cpu->nmi_pending |
+                             cpu->intr_line | cpu->halted, 0)) {
+            if (cpu->exit_request) {
+                cpu->exit_request = false;
+                return CPU_EXIT_REQUEST;
+            }
+            check_interrupts(cpu);
+            if (cpu->halted)
+                return CPU_EXIT_HALT;
+        }
         step(cpu);
         cpu->run_budget--;
-        if (cpu->halted)
-            return CPU_EXIT_HALT;
     }
 }

@@ -399,22 +399,48 @@ static void test_p6_msrs(struct harness *h)
     CHECK(h, rdmsr(h, 0x0, &vector) == 0 && vector == -1);
     CHECK(h, rdmsr(h, 0x1, &vector) == 0 && vector == -1);
 
-    /* The machine-check architecture MSRs exist exactly when CPUID
-     * advertises MCA (CPUID.1:EDX bit 14). */
+    /* Machine-check architecture, advertised by CPUID.1:EDX bit 14 (SDM
+     * vol. 3, 15.3): five banks and no IA32_MCG_CTL. */
     cpu->regs[R_EAX] = 1;
-    CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1);
-    bool mca = (cpu->regs[R_EDX] & (1u << 14)) != 0;
-    rdmsr(h, 0x179, &vector);
-    CHECK(h, (vector == -1) == mca);
-    rdmsr(h, 0x17a, &vector);
-    CHECK(h, (vector == -1) == mca);
-
+    CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1 && (cpu->regs[R_EDX] & (1u << 14)));
+    CHECK(h, rdmsr(h, 0x179, &vector) == 5 && vector == -1);
+    CHECK(h, wrmsr(h, 0x179, 5) == EXC_GP);
+    rdmsr(h, 0x17b, &vector);
+    CHECK(h, vector == EXC_GP && wrmsr(h, 0x17b, ~0ull) == EXC_GP);
+    /* IA32_MCG_STATUS: no machine check in progress; only clearing it. */
+    CHECK(h, rdmsr(h, 0x17a, &vector) == 0 && vector == -1);
+    CHECK(h, wrmsr(h, 0x17a, 0) == -1 && wrmsr(h, 0x17a, 4) == EXC_GP && ERR(h) == 0);
+    for (uint32_t bank = 0; bank < 5; bank++) {
+        uint32_t ctl = 0x400 + 4 * bank;
+        /* MCi_CTL: zero after reset, all zeros or all ones on a P6. */
+        CHECK(h, rdmsr(h, ctl, &vector) == 0 && vector == -1);
+        CHECK(h, wrmsr(h, ctl, ~0ull) == -1 && rdmsr(h, ctl, &vector) == ~0ull);
+        CHECK(h, wrmsr(h, ctl, 0xffffffffu) == EXC_GP && wrmsr(h, ctl, 1) == EXC_GP);
+        CHECK(h, rdmsr(h, ctl, &vector) == ~0ull);
+        /* MCi_STATUS and MCi_ADDR: nothing logged, only zeros written. */
+        for (uint32_t r = 1; r <= 2; r++) {
+            CHECK(h, rdmsr(h, ctl + r, &vector) == 0 && vector == -1);
+            CHECK(h, wrmsr(h, ctl + r, 0) == -1);
+            CHECK(h, wrmsr(h, ctl + r, 1ull << 63) == EXC_GP && ERR(h) == 0);
+        }
+        /* MCi_MISC is not implemented. */
+        rdmsr(h, ctl + 3, &vector);
+        CHECK(h, vector == EXC_GP && wrmsr(h, ctl + 3, 0) == EXC_GP);
+    }
+    /* Past the last bank. */
+    rdmsr(h, 0x414, &vector);
+    CHECK(h, vector == EXC_GP && wrmsr(h, 0x414, 0) == EXC_GP);
     /* None of them at CPL 3. */
     set_ring(h, 3);
     rdmsr(h, 0x17, &vector);
     CHECK(h, vector == EXC_GP);
     CHECK(h, wrmsr(h, 0x8b, 0) == EXC_GP);
+    CHECK(h, wrmsr(h, 0x400, 0) == EXC_GP);
     set_ring(h, 0);
+
+    /* Reset clears the bank controls (real mode, CPL 0). */
+    cpu_reset(cpu);
+    CHECK(h, rdmsr(h, 0x404, &vector) == 0 && vector == -1);
 }
 
 int main(void)
