@@ -265,15 +265,21 @@ int decode_insn(const uint8_t *bytes, size_t avail, bool code32, struct insn *in
     else
         in->seg = SEG_DS;
 
-    if (op == OP_UD || operands_invalid(flags, in)) {
+    if (op == OP_UD) {
         in->op = OP_UD;
         in->len = (uint8_t)c.pos;
         return DECODE_OK;
     }
+    /* An encoding whose operands are invalid still has a known length: its
+     * bytes are fetched, and a fault fetching them outranks the #UD (SDM
+     * vol. 3, 6.9, table 6-2). */
+    bool invalid = operands_invalid(flags, in);
     in->op = op;
     in->sub = sub;
     if ((r = decode_imm(&c, flags & OPF_IMM_MASK, in)) != DECODE_OK)
         return r;
+    if (invalid)
+        in->op = OP_UD;
     in->len = (uint8_t)c.pos;
     return DECODE_OK;
 }

@@ -183,13 +183,15 @@ static const struct decode_case cases[] = {
     C32("f3 90", "op=NOP rep=z"),
     C32("90", "op=NOP rep=none"),
 
-    /* LOCK: only read-modify-write instructions with a memory destination. */
+    /* LOCK: only read-modify-write instructions with a memory destination.
+     * A refused LOCK still takes the whole instruction, immediate included:
+     * fetching it may fault first. */
     C32("f0 01 18", "op=ALU_EG lock=1"),
     C32("f0 01 d8", "op=UD len=3"),
     C32("f0 39 18", "op=UD"),
     C32("f0 03 18", "op=UD"),
     C32("f0 83 00 01", "op=ALU_EI sub=0 lock=1 imm=1"),
-    C32("f0 83 38 01", "op=UD len=3"),
+    C32("f0 83 38 01", "op=UD len=4"),
     C32("f0 80 30 ff", "op=ALU_EI sub=6 imm=0xff"),
     C32("f0 90", "op=UD len=2"),
     C32("f0 87 03", "op=XCHG_EG lock=1"),
@@ -200,7 +202,7 @@ static const struct decode_case cases[] = {
     C32("f0 0f ab 00", "op=BT_EG sub=1 lock=1"),
     C32("f0 0f b3 00", "op=BT_EG sub=2"),
     C32("f0 0f bb 00", "op=BT_EG sub=3"),
-    C32("f0 0f ba 20 05", "op=UD len=4"),
+    C32("f0 0f ba 20 05", "op=UD len=5"),
     C32("f0 0f ba 28 05", "op=BT_EI sub=1 imm=5"),
     C32("f0 0f c7 08", "op=CMPXCHG8B lock=1"),
     C32("f0 0f b1 0b", "op=CMPXCHG"),
@@ -212,7 +214,7 @@ static const struct decode_case cases[] = {
     C32("f0 f6 10", "op=NOT osize=1"),
     C32("f0 f7 18", "op=NEG"),
     C32("f0 f7 20", "op=UD"),
-    C32("f0 f6 00 01", "op=UD len=3"),
+    C32("f0 f6 00 01", "op=UD len=4"),
     C32("f0 0f 1f 00", "op=UD"),
     C32("f0 d9 00", "op=UD"),
     C32("26 f0 66 29 08", "op=ALU_EG sub=5 seg=ES osize=2 lock=1"),
