@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 #include "lintas/io.h"
-#include "mem/bus_log.h"
+#include "lintas/log.h"
 
 #define IO_PORTS 0x10000u
 #define MAX_RANGES 255 /* range numbers are bytes; 0 means unowned */

@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 
 #include "lintas/mem.h"
-#include "mem/bus_log.h"
+#include "lintas/log.h"
 
 #define PHYS_BITS 36 /* PAE physical address width on P6 processors */
 #define PAGE_SHIFT 12

@@ -14,7 +14,6 @@
 #include "lintas/io.h"
 #include "lintas/machine.h"
 #include "lintas/mem.h"
-#include "mem/bus_log.h"
 #include "vm/multiboot.h"
 
 static void debug_exit_request(void *opaque, uint32_t status)

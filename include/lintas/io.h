@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+struct logger;
+
 struct io_ops {
     uint32_t (*read)(void *opaque, uint32_t offset, unsigned size);
     void (*write)(void *opaque, uint32_t offset, uint32_t value, unsigned size);
@@ -26,5 +28,10 @@ int io_register(struct io_bus *bus, uint16_t base, uint32_t count,
 
 uint32_t io_read(struct io_bus *bus, uint16_t port, unsigned size);
 void io_write(struct io_bus *bus, uint16_t port, uint32_t value, unsigned size);
+
+/* Report accesses the bus refuses (ports nobody owns, reads of write-only and
+ * writes to read-only ranges) under -d guest_errors. log must
+ * outlive the bus; NULL turns reporting off. */
+void io_set_logger(struct io_bus *bus, const struct logger *log);
 
 #endif

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct logger;
+
 #define GUEST_PAGE_SIZE 4096u
 #define GUEST_PAGE_MASK (~(uint64_t)(GUEST_PAGE_SIZE - 1))
 
@@ -55,5 +57,9 @@ void mem_write_block(struct phys_mem *mem, uint64_t paddr, const void *buf, size
 /* Bit 20 of every physical address is ANDed with this gate (the A20 line). */
 void mem_set_a20(struct phys_mem *mem, bool enabled);
 bool mem_a20(const struct phys_mem *mem);
+
+/* Report accesses the map refuses (unassigned addresses, writes to a device
+ * without write registers) under -d guest_errors. log must outlive the map; NULL turns reporting off. */
+void mem_set_logger(struct phys_mem *mem, const struct logger *log);
 
 #endif

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lintas/io.h"
-#include "mem/bus_log.h"
+#include "lintas/log.h"
 
 static int failures;
 
