@@ -15,7 +15,7 @@
 #define DS_BASE 0x30000u
 #define ES_BASE 0x40000u
 
-static void real_segs(struct core *t)
+static void real_segs(struct unit_machine *t)
 {
     core_real(t);
     cpu_load_seg_real(t->cpu, SEG_SS, SS_BASE >> 4);
@@ -23,17 +23,17 @@ static void real_segs(struct core *t)
     cpu_load_seg_real(t->cpu, SEG_ES, ES_BASE >> 4);
 }
 
-static uint16_t reg16(struct core *t, int r)
+static uint16_t reg16(struct unit_machine *t, int r)
 {
     return (uint16_t)t->cpu->regs[r];
 }
 
-static bool flag(struct core *t, uint32_t f)
+static bool flag(struct unit_machine *t, uint32_t f)
 {
     return (cpu_get_eflags(t->cpu) & f) != 0;
 }
 
-static void test_push_pop(struct core *t)
+static void test_push_pop(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
     real_segs(t);
@@ -86,7 +86,7 @@ static void test_push_pop(struct core *t)
     CHECK(t, core_faulted(t, e, EXC_GP, 0) && reg32(t, R_ESP) == 0x200);
 }
 
-static void test_pusha_popa(struct core *t)
+static void test_pusha_popa(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
     real_segs(t);
@@ -139,7 +139,7 @@ static void test_pusha_popa(struct core *t)
     CHECK(t, reg32(t, R_ESP) == 0x9000 && reg32(t, R_EAX) == 0x11111111 && reg32(t, R_EDI) == 0x88888888);
 }
 
-static void test_enter_leave(struct core *t)
+static void test_enter_leave(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
 
@@ -219,23 +219,32 @@ static void test_enter_leave(struct core *t)
 }
 
 /* Fill DS:SI-side bytes and ES:DI-side bytes. */
-static void fill(struct core *t, uint32_t base, const char *s)
+static void fill(struct unit_machine *t, uint32_t base, const char *s)
 {
     mem_write_block(t->mem, base, s, strlen(s));
 }
 
-static void test_strings_real(struct core *t)
+/* Run the string instruction at 0x1000 once from the given flags, SI, DI
+ * and CX (EAX as the test left it). */
+static enum cpu_exit run_string(struct unit_machine *t, uint32_t eflags, uint32_t esi,
+                                uint32_t edi, uint32_t ecx)
+{
+    cpu_set_eflags(t->cpu, eflags);
+    t->cpu->regs[R_ESI] = esi;
+    t->cpu->regs[R_EDI] = edi;
+    t->cpu->regs[R_ECX] = ecx;
+    return core_run(t, 0x1000, 1);
+}
+
+static void test_strings_real(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
 
     /* rep movsb forward. */
     real_segs(t);
     fill(t, DS_BASE + 0x10, "ABCDE");
-    cpu->regs[R_ESI] = 0x10;
-    cpu->regs[R_EDI] = 0x20;
-    cpu->regs[R_ECX] = 5;
     CODE(t, 0x1000, 0xf3, 0xa4);
-    CHECK(t, core_run(t, 0x1000, 1) == CPU_EXIT_BUDGET && cpu->eip == 0x1002);
+    CHECK(t, run_string(t, 0, 0x10, 0x20, 5) == CPU_EXIT_BUDGET && cpu->eip == 0x1002);
     CHECK(t, reg32(t, R_ECX) == 0 && reg32(t, R_ESI) == 0x15 && reg32(t, R_EDI) == 0x25);
     char got[6] = { 0 };
     mem_read_block(t->mem, ES_BASE + 0x20, got, 5);
@@ -246,113 +255,77 @@ static void test_strings_real(struct core *t)
     wr16(t, DS_BASE + 0x14, 0x1111);
     wr16(t, DS_BASE + 0x16, 0x2222);
     wr16(t, DS_BASE + 0x18, 0x3333);
-    cpu_set_eflags(cpu, FL_DF);
-    cpu->regs[R_ESI] = 0x18;
-    cpu->regs[R_EDI] = 0x38;
-    cpu->regs[R_ECX] = 3;
     CODE(t, 0x1000, 0xf3, 0xa5);
-    core_run(t, 0x1000, 1);
+    run_string(t, FL_DF, 0x18, 0x38, 3);
     CHECK(t, reg32(t, R_ECX) == 0 && reg32(t, R_ESI) == 0x12 && reg32(t, R_EDI) == 0x32);
     CHECK(t, rd16(t, ES_BASE + 0x34) == 0x1111 && rd16(t, ES_BASE + 0x36) == 0x2222 &&
                  rd16(t, ES_BASE + 0x38) == 0x3333 && rd16(t, ES_BASE + 0x32) == 0);
 
     /* SI, DI and CX wrap at 64 KiB and keep their high halves. */
-    cpu_set_eflags(cpu, 0);
     wr8(t, DS_BASE + 0xfffe, 1);
     wr8(t, DS_BASE + 0xffff, 2);
     wr8(t, DS_BASE + 0x0000, 3);
     wr8(t, DS_BASE + 0x0001, 4);
-    cpu->regs[R_ESI] = 0xabcdfffe;
-    cpu->regs[R_EDI] = 0x1234ffff;
-    cpu->regs[R_ECX] = 0x77770004;
     CODE(t, 0x1000, 0xf3, 0xa4);
-    core_run(t, 0x1000, 1);
+    run_string(t, 0, 0xabcdfffe, 0x1234ffff, 0x77770004);
     CHECK(t, reg32(t, R_ESI) == 0xabcd0002 && reg32(t, R_EDI) == 0x12340003 && reg32(t, R_ECX) == 0x77770000);
     CHECK(t, rd8(t, ES_BASE + 0xffff) == 1 && rd8(t, ES_BASE + 0) == 2 && rd8(t, ES_BASE + 1) == 3 &&
                  rd8(t, ES_BASE + 2) == 4);
 
     /* rep stosw backward through DI = 0. */
-    cpu_set_eflags(cpu, FL_DF);
     cpu->regs[R_EAX] = 0x5a5a;
-    cpu->regs[R_EDI] = 2;
-    cpu->regs[R_ECX] = 3;
     CODE(t, 0x1000, 0xf3, 0xab);
-    core_run(t, 0x1000, 1);
+    run_string(t, FL_DF, 0, 2, 3);
     CHECK(t, reg32(t, R_EDI) == 0xfffc && reg32(t, R_ECX) == 0);
     CHECK(t, rd16(t, ES_BASE + 2) == 0x5a5a && rd16(t, ES_BASE + 0) == 0x5a5a && rd16(t, ES_BASE + 0xfffe) == 0x5a5a);
     CHECK(t, rd16(t, ES_BASE + 0xfffc) == 0);
 
     /* repe cmpsb stops after the first difference. */
-    cpu_set_eflags(cpu, 0);
     fill(t, DS_BASE + 0x40, "abcxe");
     fill(t, ES_BASE + 0x40, "abcde");
-    cpu->regs[R_ESI] = 0x40;
-    cpu->regs[R_EDI] = 0x40;
-    cpu->regs[R_ECX] = 5;
     CODE(t, 0x1000, 0xf3, 0xa6);
-    core_run(t, 0x1000, 1);
+    run_string(t, 0, 0x40, 0x40, 5);
     CHECK(t, reg32(t, R_ECX) == 1 && reg32(t, R_ESI) == 0x44 && reg32(t, R_EDI) == 0x44);
     CHECK(t, !flag(t, FL_ZF) && !flag(t, FL_CF)); /* 'x' - 'd' */
 
     /* repe cmpsb backward over equal strings runs to CX = 0 with ZF = 1. */
-    cpu_set_eflags(cpu, FL_DF);
     fill(t, DS_BASE + 0x60, "same");
     fill(t, ES_BASE + 0x70, "same");
-    cpu->regs[R_ESI] = 0x63;
-    cpu->regs[R_EDI] = 0x73;
-    cpu->regs[R_ECX] = 4;
-    core_run(t, 0x1000, 1);
+    run_string(t, FL_DF, 0x63, 0x73, 4);
     CHECK(t, reg32(t, R_ECX) == 0 && reg32(t, R_ESI) == 0x5f && reg32(t, R_EDI) == 0x6f && flag(t, FL_ZF));
 
     /* repne scasb finds the first match. */
-    cpu_set_eflags(cpu, 0);
     fill(t, ES_BASE + 0x80, "hello");
     cpu->regs[R_EAX] = 'l';
-    cpu->regs[R_EDI] = 0x80;
-    cpu->regs[R_ECX] = 10;
     CODE(t, 0x1000, 0xf2, 0xae);
-    core_run(t, 0x1000, 1);
+    run_string(t, 0, 0, 0x80, 10);
     CHECK(t, reg32(t, R_ECX) == 7 && reg32(t, R_EDI) == 0x83 && flag(t, FL_ZF));
 
     /* repe scasw backward stops at the first different word. */
-    cpu_set_eflags(cpu, FL_DF);
     wr16(t, ES_BASE + 0x56, 7);
     wr16(t, ES_BASE + 0x54, 7);
     wr16(t, ES_BASE + 0x52, 8);
     cpu->regs[R_EAX] = 7;
-    cpu->regs[R_EDI] = 0x56;
-    cpu->regs[R_ECX] = 5;
     CODE(t, 0x1000, 0xf3, 0xaf);
-    core_run(t, 0x1000, 1);
+    run_string(t, FL_DF, 0, 0x56, 5);
     CHECK(t, reg32(t, R_ECX) == 2 && reg32(t, R_EDI) == 0x50 && !flag(t, FL_ZF));
 
     /* scasb across DI = FFFF with DF = 0. */
-    cpu_set_eflags(cpu, 0);
     wr8(t, ES_BASE + 0xffff, 0x11);
     wr8(t, ES_BASE + 0x0000, 0x22);
     cpu->regs[R_EAX] = 0x22;
-    cpu->regs[R_EDI] = 0xffff;
-    cpu->regs[R_ECX] = 8;
     CODE(t, 0x1000, 0xf2, 0xae);
-    core_run(t, 0x1000, 1);
+    run_string(t, 0, 0, 0xffff, 8);
     CHECK(t, reg32(t, R_ECX) == 6 && reg32(t, R_EDI) == 1 && flag(t, FL_ZF));
 
     /* CX = 0: no element, flags untouched. */
-    cpu_set_eflags(cpu, FL_ZF | FL_CF);
-    cpu->regs[R_ESI] = 0x40;
-    cpu->regs[R_EDI] = 0x40;
-    cpu->regs[R_ECX] = 0xffff0000;
     CODE(t, 0x1000, 0xf3, 0xa6);
-    core_run(t, 0x1000, 1);
+    run_string(t, FL_ZF | FL_CF, 0x40, 0x40, 0xffff0000);
     CHECK(t, reg32(t, R_ESI) == 0x40 && reg32(t, R_EDI) == 0x40 && flag(t, FL_ZF) && flag(t, FL_CF));
 
     /* A 32-bit address size (67) counts in ECX and does not wrap SI. */
-    cpu_set_eflags(cpu, 0);
-    cpu->regs[R_ESI] = 0xfffe;
-    cpu->regs[R_EDI] = 0x100;
-    cpu->regs[R_ECX] = 2;
     CODE(t, 0x1000, 0x67, 0xf3, 0xa4);
-    core_run(t, 0x1000, 1);
+    run_string(t, 0, 0xfffe, 0x100, 2);
     CHECK(t, reg32(t, R_ESI) == 0x10000 && reg32(t, R_EDI) == 0x102 && reg32(t, R_ECX) == 0);
     CHECK(t, rd8(t, ES_BASE + 0x100) == 1 && rd8(t, ES_BASE + 0x101) == 2);
 
@@ -369,12 +342,9 @@ static void test_strings_real(struct core *t)
     real_segs(t);
     for (unsigned i = 0; i < 5; i++)
         wr16(t, DS_BASE + 0x300 + 2 * i, (uint16_t)(0x100 + i));
-    cpu->regs[R_ESI] = 0x300;
-    cpu->regs[R_EDI] = 0xfff9;
-    cpu->regs[R_ECX] = 5;
     wr8(t, ES_BASE + 0xffff, 0);
     CODE(t, 0x1000, 0xf3, 0xa5);
-    enum cpu_exit e = core_run(t, 0x1000, 1);
+    enum cpu_exit e = run_string(t, 0, 0x300, 0xfff9, 5);
     CHECK(t, core_faulted(t, e, EXC_GP, 0) && cpu->eip == 0x1000);
     CHECK(t, reg32(t, R_ECX) == 2 && reg32(t, R_ESI) == 0x306 && reg32(t, R_EDI) == 0xffff);
     CHECK(t, rd16(t, ES_BASE + 0xfff9) == 0x100 && rd16(t, ES_BASE + 0xfffb) == 0x101 &&
@@ -383,7 +353,7 @@ static void test_strings_real(struct core *t)
 
 /* A REP MOVS or STOS that page-faults midway leaves ECX, ESI and EDI at the
  * element that faulted; after the page appears it completes. */
-static void test_strings_paged(struct core *t)
+static void test_strings_paged(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
     core_paged(t);
@@ -419,7 +389,7 @@ static void test_strings_paged(struct core *t)
     CHECK(t, rd32(t, 0x108008) == 0x99 && rd32(t, 0x108000) == 0x99);
 }
 
-static void test_loop(struct core *t)
+static void test_loop(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
     real_segs(t);
@@ -487,7 +457,7 @@ static void test_loop(struct core *t)
     CHECK(t, reg32(t, R_ECX) == 0xffff && cpu->eip == 0x1012);
 }
 
-static void test_call_ret(struct core *t)
+static void test_call_ret(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
     real_segs(t);
@@ -545,7 +515,7 @@ static void test_call_ret(struct core *t)
 
 /* Near transfers past the CS limit raise #GP(0) before anything changes
  * (SDM vol. 2, JMP, CALL, RET, Jcc, LOOP). */
-static void test_cs_limit(struct core *t)
+static void test_cs_limit(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
     core_flat32(t);
@@ -622,7 +592,7 @@ static void test_cs_limit(struct core *t)
 
 /* Code that rewrites itself runs the new bytes: the decoded-instruction
  * cache is checked against memory on every hit. */
-static void test_self_modifying(struct core *t)
+static void test_self_modifying(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
     core_flat32(t);
@@ -695,7 +665,7 @@ static int fake_ack(void *opaque)
     return 0x20;
 }
 
-static void test_run_loop(struct core *t)
+static void test_run_loop(struct unit_machine *t)
 {
     struct cpu *cpu = t->cpu;
 
@@ -796,7 +766,7 @@ static void test_run_loop(struct core *t)
 
 int main(void)
 {
-    struct core t;
+    struct unit_machine t;
     core_init(&t);
     test_push_pop(&t);
     test_pusha_popa(&t);
@@ -808,7 +778,6 @@ int main(void)
     test_cs_limit(&t);
     test_self_modifying(&t);
     test_run_loop(&t);
-    int rc = core_report(&t, "test_core_insns");
-    core_free(&t);
-    return rc;
+    unit_machine_free(&t);
+    return UNIT_REPORT(&t);
 }

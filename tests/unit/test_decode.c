@@ -16,22 +16,7 @@
 
 #include "cpu/decode.h"
 #include "lintas/cpu.h"
-
-struct tally {
-    int passed;
-    int failed;
-};
-
-static void check(struct tally *t, bool ok, const char *what, int line)
-{
-    if (ok) {
-        t->passed++;
-    } else {
-        t->failed++;
-        printf("FAIL line %d: %s\n", line, what);
-    }
-}
-#define CHECK(t, cond) check((t), (cond), #cond, __LINE__)
+#include "unit_check.h"
 
 /* "0f 01 d8" -> bytes; returns the count. */
 static size_t parse_hex(const char *hex, uint8_t *out, size_t max)
@@ -512,17 +497,15 @@ static const struct decode_case cases[] = {
 };
 
 /* Decode one case, with every shorter prefix of it. */
-static void run_case(struct tally *t, const struct decode_case *c)
+static void run_case(struct unit_tally *t, const struct decode_case *c)
 {
+    const char *mode = c->code32 ? "32" : "16";
     uint8_t buf[INSN_MAX_LEN + 1];
     size_t n = parse_hex(c->hex, buf, sizeof(buf));
     struct insn in;
     int r = decode_insn(buf, n, c->code32, &in);
-    if (r != DECODE_OK) {
-        t->failed++;
-        printf("FAIL %s [%s]: result %d\n", c->code32 ? "32" : "16", c->hex, r);
+    if (!CHECK_MSG(t, r == DECODE_OK, "%s [%s]: result %d", mode, c->hex, r))
         return;
-    }
 
     long want_len = (long)n;
     char expect[256];
@@ -540,21 +523,10 @@ static void run_case(struct tally *t, const struct decode_case *c)
             want_len = want;
         else if (strcmp(word, "imm") == 0)
             want = (long)(uint32_t)want;
-        if (got == want) {
-            t->passed++;
-        } else {
-            t->failed++;
-            printf("FAIL %s [%s]: %s = %ld, want %ld\n", c->code32 ? "32" : "16", c->hex,
-                   word, got, want);
-        }
+        CHECK_MSG(t, got == want, "%s [%s]: %s = %ld, want %ld", mode, c->hex, word, got, want);
     }
-    if (in.len == want_len) {
-        t->passed++;
-    } else {
-        t->failed++;
-        printf("FAIL %s [%s]: len = %u, want %ld\n", c->code32 ? "32" : "16", c->hex, in.len,
-               want_len);
-    }
+    CHECK_MSG(t, in.len == want_len, "%s [%s]: len = %u, want %ld", mode, c->hex, in.len,
+              want_len);
 
     for (size_t k = 0; k < in.len; k++) {
         uint8_t *part = malloc(k ? k : 1);
@@ -562,13 +534,8 @@ static void run_case(struct tally *t, const struct decode_case *c)
         struct insn p;
         r = decode_insn(part, k, c->code32, &p);
         free(part);
-        if (r == DECODE_NEED_MORE) {
-            t->passed++;
-        } else {
-            t->failed++;
-            printf("FAIL %s [%s]: %zu bytes gave %d, want NEED_MORE\n",
-                   c->code32 ? "32" : "16", c->hex, k, r);
-        }
+        CHECK_MSG(t, r == DECODE_NEED_MORE, "%s [%s]: %zu bytes gave %d, want NEED_MORE", mode,
+                  c->hex, k, r);
     }
 }
 
@@ -583,7 +550,7 @@ static int decode_hex(const char *hex, size_t avail, bool code32)
 
 /* The 15-byte limit (SDM vol. 2, 2.3.11): more bytes than that is #GP, but
  * only once the decoder has seen all 15; before that it asks for more. */
-static void test_length_limit(struct tally *t)
+static void test_length_limit(struct unit_tally *t)
 {
     const char *sixteen_prefixes = "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 90";
     CHECK(t, decode_hex(sixteen_prefixes, 16, true) == DECODE_TOO_LONG);
@@ -611,7 +578,7 @@ static void test_length_limit(struct tally *t)
 }
 
 /* Every op has a printable name and the table is complete. */
-static void test_op_names(struct tally *t)
+static void test_op_names(struct unit_tally *t)
 {
     int missing = 0;
     for (int i = 0; i < OP_COUNT; i++)
@@ -624,7 +591,7 @@ static void test_op_names(struct tally *t)
 
 /* Fields that depend only on the mode and prefixes are set for every opcode,
  * including the ones without ModRM. */
-static void test_all_opcodes(struct tally *t)
+static void test_all_opcodes(struct unit_tally *t)
 {
     int bad = 0;
     for (int map = 0; map < 2; map++) {
@@ -721,17 +688,14 @@ static unsigned opcode_key(const uint8_t *buf, size_t n)
     return i < n ? buf[i] : 0;
 }
 
-static void test_capstone(struct tally *t, unsigned samples)
+static void test_capstone(struct unit_tally *t, unsigned samples)
 {
     struct rng r = { 0x9e3779b97f4a7c15ull };
     for (int mode = 0; mode < 2; mode++) {
         bool code32 = mode == 1;
         csh cs;
-        if (cs_open(CS_ARCH_X86, code32 ? CS_MODE_32 : CS_MODE_16, &cs) != CS_ERR_OK) {
-            t->failed++;
-            printf("FAIL cs_open\n");
+        if (!CHECK(t, cs_open(CS_ARCH_X86, code32 ? CS_MODE_32 : CS_MODE_16, &cs) == CS_ERR_OK))
             return;
-        }
         cs_insn *ci = cs_malloc(cs);
         unsigned mismatch[512] = { 0 };
         uint8_t example[512][INSN_MAX_LEN];
@@ -777,13 +741,12 @@ static void test_capstone(struct tally *t, unsigned samples)
 
 int main(void)
 {
-    struct tally t = { 0, 0 };
+    struct unit_tally t = { 0, 0 };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run_case(&t, &cases[i]);
     test_length_limit(&t);
     test_op_names(&t);
     test_all_opcodes(&t);
     test_capstone(&t, 200000);
-    printf("%d passed, %d failed\n", t.passed, t.failed);
-    return t.failed ? 1 : 0;
+    return UNIT_REPORT(&t);
 }

@@ -14,7 +14,6 @@
  * flags_compute() for all sixteen conditions, which checks its shortcuts.
  */
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,36 +24,18 @@
 #include "cpu/seg.h"
 #include "lintas/cpu.h"
 #include "lintas/mem.h"
+#include "unit_check.h"
 
 #define RAM_SIZE (1u << 20)
-#define MAX_REPORTS 40
 
 enum { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR };
 
 struct env {
     struct cpu *cpu;
     struct phys_mem *mem;
-    unsigned passed, failed;
+    int passed, failed; /* the checks, see unit_check.h */
     uint64_t rng;
 };
-
-static void result(struct env *e, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void result(struct env *e, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        e->passed++;
-        return;
-    }
-    if (e->failed++ < MAX_REPORTS) {
-        va_list ap;
-        va_start(ap, fmt);
-        fputs("FAIL: ", stdout);
-        vprintf(fmt, ap);
-        fputc('\n', stdout);
-        va_end(ap);
-    }
-}
 
 static uint32_t rnd(struct env *e)
 {
@@ -134,9 +115,9 @@ static void check_conds(struct env *e, const char *what)
 {
     uint32_t f = flags_compute(e->cpu);
     for (unsigned cc = 0; cc < 16; cc++)
-        result(e, flags_cond(e->cpu, cc) == cond_of_flags(f, cc),
-               "%s: flags_cond(%u) disagrees with flags %03x (cc_op %u)", what, cc, f,
-               e->cpu->cc_op);
+        CHECK_MSG(e, flags_cond(e->cpu, cc) == cond_of_flags(f, cc),
+                  "%s: flags_cond(%u) disagrees with flags %03x (cc_op %u)", what, cc, f,
+                  e->cpu->cc_op);
 }
 
 static uint32_t reg32(const struct env *e, unsigned r)
@@ -491,10 +472,10 @@ static void test_shift_table(struct env *e)
         cpu->regs[R_ECX] = imm ? 0x77 : 0xffffff00u | v->count;
         cpu_set_eflags(cpu, v->fin);
         int vec = run(cpu, imm ? exec_SHIFT_I : exec_SHIFT_CL, &in);
-        result(e, vec < 0 && reg32(e, R_EAX) == (above | v->r) && arith(e) == v->fout,
-               "shift kind %u size %u count %u of %x, flags %03x: got %x flags %03x, want %x "
-               "flags %03x", v->kind, v->size, v->count, v->a, v->fin, reg32(e, R_EAX) & mask_of(v->size),
-               arith(e), v->r, v->fout);
+        CHECK_MSG(e, vec < 0 && reg32(e, R_EAX) == (above | v->r) && arith(e) == v->fout,
+                  "shift kind %u size %u count %u of %x, flags %03x: got %x flags %03x, want %x "
+                  "flags %03x", v->kind, v->size, v->count, v->a, v->fin,
+                  reg32(e, R_EAX) & mask_of(v->size), arith(e), v->r, v->fout);
         check_conds(e, "shift table");
     }
 }
@@ -512,10 +493,10 @@ static void test_dshift_table(struct env *e)
         cpu->regs[R_ECX] = v->count;
         cpu_set_eflags(cpu, FL_OF | FL_SF | FL_ZF | FL_AF | FL_PF);
         run(cpu, imm ? exec_DSHIFT_I : exec_DSHIFT_CL, &in);
-        result(e, reg32(e, R_EAX) == v->r && arith(e) == v->fout && reg32(e, R_EDX) == v->b,
-               "%s size %u count %u of %x,%x: got %x flags %03x, want %x flags %03x",
-               v->right ? "SHRD" : "SHLD", v->size, v->count, v->a, v->b, reg32(e, R_EAX), arith(e),
-               v->r, v->fout);
+        CHECK_MSG(e, reg32(e, R_EAX) == v->r && arith(e) == v->fout && reg32(e, R_EDX) == v->b,
+                  "%s size %u count %u of %x,%x: got %x flags %03x, want %x flags %03x",
+                  v->right ? "SHRD" : "SHLD", v->size, v->count, v->a, v->b, reg32(e, R_EAX),
+                  arith(e), v->r, v->fout);
     }
 }
 
@@ -530,9 +511,10 @@ static void test_bcd_table(struct env *e)
         cpu->regs[R_EAX] = 0xabcd0000u | v->ax;
         cpu_set_eflags(cpu, v->fin);
         run(cpu, fns[v->kind], &in);
-        result(e, reg32(e, R_EAX) == (0xabcd0000u | v->ax_out) && arith(e) == v->fout,
-               "%s AX=%04x flags %03x: got %04x flags %03x, want %04x flags %03x", names[v->kind],
-               v->ax, v->fin, reg32(e, R_EAX) & 0xffff, arith(e), v->ax_out, v->fout);
+        CHECK_MSG(e, reg32(e, R_EAX) == (0xabcd0000u | v->ax_out) && arith(e) == v->fout,
+                  "%s AX=%04x flags %03x: got %04x flags %03x, want %04x flags %03x",
+                  names[v->kind], v->ax, v->fin, reg32(e, R_EAX) & 0xffff, arith(e), v->ax_out,
+                  v->fout);
         check_conds(e, names[v->kind]);
     }
 }
@@ -560,25 +542,25 @@ static void test_alu_cases(struct env *e)
     in.opcode = 0x83;
     in.imm = 0xffffffff;
     exec_regs(e, exec_ALU_EI, &in, 5, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 4 && arith(e) == (FL_CF | FL_AF), "ADD r32, imm8 -1: %x %03x",
-           reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 4 && arith(e) == (FL_CF | FL_AF), "ADD r32, imm8 -1: %x %03x",
+              reg32(e, R_EAX), arith(e));
     /* 81 with a 16-bit operand: the immediate is used as is. */
     in = reg_form(5, 2, 0, R_EAX);
     in.opcode = 0x81;
     in.imm = 0x8000;
     exec_regs(e, exec_ALU_EI, &in, 0x12340000, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x12348000 && arith(e) == (FL_CF | FL_SF | FL_OF | FL_PF),
-           "SUB r16, 8000h: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x12348000 && arith(e) == (FL_CF | FL_SF | FL_OF | FL_PF),
+              "SUB r16, 8000h: %x %03x", reg32(e, R_EAX), arith(e));
 
     /* CMP never writes; its fast conditions: 80h vs 7Fh as bytes. */
     in = reg_form(7, 1, R_EDX, R_EAX);
     exec_regs(e, exec_ALU_EG, &in, 0x80, 0x7f, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x80 && !flags_cond(e->cpu, 2) && flags_cond(e->cpu, 0xc) &&
-              flags_cond(e->cpu, 0), "CMP 80h,7Fh: B=0 L=1 O=1");
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x80 && !flags_cond(e->cpu, 2) && flags_cond(e->cpu, 0xc) &&
+                 flags_cond(e->cpu, 0), "CMP 80h,7Fh: B=0 L=1 O=1");
     in = reg_form(7, 2, R_EDX, R_EAX);
     exec_regs(e, exec_ALU_EG, &in, 0xffff0003, 0x00000003, 0, 0);
-    result(e, flags_cond(e->cpu, 4) && flags_cond(e->cpu, 0xe) && !flags_cond(e->cpu, 0xc),
-           "CMP AX,DX equal in the low word: Z LE, not L");
+    CHECK_MSG(e, flags_cond(e->cpu, 4) && flags_cond(e->cpu, 0xe) && !flags_cond(e->cpu, 0xc),
+              "CMP AX,DX equal in the low word: Z LE, not L");
 
     /* ADC/SBB take CF from any lazy state: CMP 1,2 leaves CF set. */
     in = reg_form(7, 4, R_EDX, R_EAX);
@@ -587,37 +569,37 @@ static void test_alu_cases(struct env *e)
     e->cpu->regs[R_EAX] = 0xffffffff;
     e->cpu->regs[R_EDX] = 0;
     run(e->cpu, exec_ALU_EG, &in);
-    result(e, reg32(e, R_EAX) == 0 && arith(e) == (FL_CF | FL_ZF | FL_PF | FL_AF),
-           "ADC after CMP: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0 && arith(e) == (FL_CF | FL_ZF | FL_PF | FL_AF),
+              "ADC after CMP: %x %03x", reg32(e, R_EAX), arith(e));
     in = reg_form(3, 1, R_EDX, R_EAX);
     e->cpu->regs[R_EAX] = 0;
     e->cpu->regs[R_EDX] = 0xff;
     run(e->cpu, exec_ALU_EG, &in);
-    result(e, (reg32(e, R_EAX) & 0xff) == 0 && arith(e) == (FL_CF | FL_ZF | FL_PF | FL_AF),
-           "SBB 0-FFh-1: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, (reg32(e, R_EAX) & 0xff) == 0 && arith(e) == (FL_CF | FL_ZF | FL_PF | FL_AF),
+              "SBB 0-FFh-1: %x %03x", reg32(e, R_EAX), arith(e));
 
     /* INC/DEC keep CF. */
     in = reg_form(0, 1, 0, R_EAX);
     exec_regs(e, exec_INC_E, &in, 0x12ff, 0, 0, FL_CF);
-    result(e, reg32(e, R_EAX) == 0x1200 && arith(e) == (FL_CF | FL_ZF | FL_AF | FL_PF),
-           "INC AL=FFh: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x1200 && arith(e) == (FL_CF | FL_ZF | FL_AF | FL_PF),
+              "INC AL=FFh: %x %03x", reg32(e, R_EAX), arith(e));
     in = reg_form(0, 2, R_EAX, 0);
     exec_regs(e, exec_DEC_R, &in, 0x8000, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x7fff && arith(e) == (FL_OF | FL_AF | FL_PF),
-           "DEC AX=8000h: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x7fff && arith(e) == (FL_OF | FL_AF | FL_PF),
+              "DEC AX=8000h: %x %03x", reg32(e, R_EAX), arith(e));
 
     /* NEG: CF = operand nonzero; NEG 80h overflows. */
     in = reg_form(0, 1, 0, R_EAX);
     exec_regs(e, exec_NEG, &in, 0, 0, 0, FL_CF);
-    result(e, reg32(e, R_EAX) == 0 && arith(e) == (FL_ZF | FL_PF), "NEG 0: %03x", arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0 && arith(e) == (FL_ZF | FL_PF), "NEG 0: %03x", arith(e));
     exec_regs(e, exec_NEG, &in, 0x80, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x80 && arith(e) == (FL_CF | FL_OF | FL_SF),
-           "NEG 80h: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x80 && arith(e) == (FL_CF | FL_OF | FL_SF),
+              "NEG 80h: %x %03x", reg32(e, R_EAX), arith(e));
 
     /* Logic ops clear CF OF AF; TEST writes nothing. */
     in = reg_form(0, 4, R_EDX, R_EAX);
     exec_regs(e, exec_TEST_EG, &in, 0xf0f0, 0x0ff0, 0, FL_ARITH);
-    result(e, reg32(e, R_EAX) == 0xf0f0 && arith(e) == FL_PF, "TEST: %03x", arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0xf0f0 && arith(e) == FL_PF, "TEST: %03x", arith(e));
 }
 
 static void test_mul_div(struct env *e)
@@ -625,92 +607,92 @@ static void test_mul_div(struct env *e)
     struct insn in = reg_form(0, 1, 0, R_EDX);
 
     exec_regs(e, exec_MUL, &in, 0x10, 0x10, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x100 && (arith(e) & (FL_CF | FL_OF)) == (FL_CF | FL_OF),
-           "MUL 10h*10h: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x100 && (arith(e) & (FL_CF | FL_OF)) == (FL_CF | FL_OF),
+              "MUL 10h*10h: %x %03x", reg32(e, R_EAX), arith(e));
     exec_regs(e, exec_MUL, &in, 0x0f, 0x11, 0, FL_ARITH);
     /* Intel: SF and PF from the low half, ZF and AF clear. */
-    result(e, reg32(e, R_EAX) == 0xff && arith(e) == (FL_SF | FL_PF), "MUL 0Fh*11h: %x %03x",
-           reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0xff && arith(e) == (FL_SF | FL_PF), "MUL 0Fh*11h: %x %03x",
+              reg32(e, R_EAX), arith(e));
     in.osize = 4;
     exec_regs(e, exec_MUL, &in, 0xffffffff, 0xffffffff, 0, 0);
-    result(e, reg32(e, R_EAX) == 1 && reg32(e, R_EDX) == 0xfffffffe && (arith(e) & FL_CF),
-           "MUL 32: %x:%x", reg32(e, R_EDX), reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 1 && reg32(e, R_EDX) == 0xfffffffe && (arith(e) & FL_CF),
+              "MUL 32: %x:%x", reg32(e, R_EDX), reg32(e, R_EAX));
     exec_regs(e, exec_MUL, &in, 0, 0x1234, 0, FL_ARITH);
-    result(e, reg32(e, R_EAX) == 0 && reg32(e, R_EDX) == 0 && arith(e) == FL_PF &&
-              !flags_cond(e->cpu, 4), "MUL by 0: ZF stays clear, %03x", arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0 && reg32(e, R_EDX) == 0 && arith(e) == FL_PF &&
+                 !flags_cond(e->cpu, 4), "MUL by 0: ZF stays clear, %03x", arith(e));
 
     in.osize = 1;
     exec_regs(e, exec_IMUL1, &in, 0x80, 0xff, 0, 0);
-    result(e, (reg32(e, R_EAX) & 0xffff) == 0x0080 && (arith(e) & FL_CF) && (arith(e) & FL_OF),
-           "IMUL -128*-1: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, (reg32(e, R_EAX) & 0xffff) == 0x0080 && (arith(e) & FL_CF) && (arith(e) & FL_OF),
+              "IMUL -128*-1: %x %03x", reg32(e, R_EAX), arith(e));
     exec_regs(e, exec_IMUL1, &in, 0xff, 0xff, 0, FL_ARITH);
-    result(e, (reg32(e, R_EAX) & 0xffff) == 1 && !(arith(e) & (FL_CF | FL_OF)),
-           "IMUL -1*-1: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, (reg32(e, R_EAX) & 0xffff) == 1 && !(arith(e) & (FL_CF | FL_OF)),
+              "IMUL -1*-1: %x %03x", reg32(e, R_EAX), arith(e));
     in.osize = 2;
     exec_regs(e, exec_IMUL1, &in, 0xffff, 0x0002, 0, 0);
-    result(e, (reg32(e, R_EAX) & 0xffff) == 0xfffe && (reg32(e, R_EDX) & 0xffff) == 0xffff &&
-              !(arith(e) & FL_CF), "IMUL16 -1*2: %x:%x", reg32(e, R_EDX), reg32(e, R_EAX));
+    CHECK_MSG(e, (reg32(e, R_EAX) & 0xffff) == 0xfffe && (reg32(e, R_EDX) & 0xffff) == 0xffff &&
+                 !(arith(e) & FL_CF), "IMUL16 -1*2: %x:%x", reg32(e, R_EDX), reg32(e, R_EAX));
 
     in = reg_form(0, 4, R_EAX, R_EDX);
     exec_regs(e, exec_IMUL_GE, &in, 0x7fffffff, 2, 0, 0);
-    result(e, reg32(e, R_EAX) == 0xfffffffe && (arith(e) & FL_OF) && (arith(e) & FL_CF),
-           "IMUL r32 overflow: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0xfffffffe && (arith(e) & FL_OF) && (arith(e) & FL_CF),
+              "IMUL r32 overflow: %x %03x", reg32(e, R_EAX), arith(e));
     in.osize = 2;
     exec_regs(e, exec_IMUL_GE, &in, 0x8000, 0xffff, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x8000 && (arith(e) & FL_OF), "IMUL r16 -32768*-1: %x %03x",
-           reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x8000 && (arith(e) & FL_OF), "IMUL r16 -32768*-1: %x %03x",
+              reg32(e, R_EAX), arith(e));
     in = reg_form(0, 4, R_EAX, R_EDX);
     in.opcode = 0x6b;
     in.imm = (uint32_t)-5;
     exec_regs(e, exec_IMUL_GEI, &in, 0, 7, 0, FL_ARITH);
-    result(e, reg32(e, R_EAX) == (uint32_t)-35 && !(arith(e) & (FL_CF | FL_OF)),
-           "IMUL r32, r/m, imm8: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == (uint32_t)-35 && !(arith(e) & (FL_CF | FL_OF)),
+              "IMUL r32, r/m, imm8: %x %03x", reg32(e, R_EAX), arith(e));
     in.opcode = 0x69;
     in.osize = 2;
     in.imm = 0x4000;
     exec_regs(e, exec_IMUL_GEI, &in, 0xaaaa0000, 4, 0, 0);
-    result(e, reg32(e, R_EAX) == 0xaaaa0000 && (arith(e) & FL_OF), "IMUL r16 imm16: %x %03x",
-           reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0xaaaa0000 && (arith(e) & FL_OF), "IMUL r16 imm16: %x %03x",
+              reg32(e, R_EAX), arith(e));
 
     /* DIV/IDIV: results, and #DE before anything changes. Flags stay. */
     in = reg_form(0, 1, 0, R_ECX);
     int v = exec_regs(e, exec_DIV, &in, 0x1234, 0, 0x56, FL_ZF | FL_CF);
-    result(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == ((0x1234 % 0x56) << 8 | 0x1234 / 0x56) &&
-              arith(e) == (FL_ZF | FL_CF), "DIV 8: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == ((0x1234 % 0x56) << 8 | 0x1234 / 0x56) &&
+                 arith(e) == (FL_ZF | FL_CF), "DIV 8: %x %03x", reg32(e, R_EAX), arith(e));
     v = exec_regs(e, exec_DIV, &in, 0x1000, 0, 0x10, FL_SF);
-    result(e, v == EXC_DE && reg32(e, R_EAX) == 0x1000 && arith(e) == FL_SF,
-           "DIV 8 overflow: vector %d, AX %x", v, reg32(e, R_EAX));
+    CHECK_MSG(e, v == EXC_DE && reg32(e, R_EAX) == 0x1000 && arith(e) == FL_SF,
+              "DIV 8 overflow: vector %d, AX %x", v, reg32(e, R_EAX));
     in.osize = 4;
     v = exec_regs(e, exec_DIV, &in, 0x89abcdef, 0x01234567, 0x12345678, 0);
     uint64_t n = 0x0123456789abcdefull;
-    result(e, v < 0 && reg32(e, R_EAX) == (uint32_t)(n / 0x12345678) &&
-              reg32(e, R_EDX) == (uint32_t)(n % 0x12345678), "DIV 32: %x %x", reg32(e, R_EAX),
-           reg32(e, R_EDX));
+    CHECK_MSG(e, v < 0 && reg32(e, R_EAX) == (uint32_t)(n / 0x12345678) &&
+                 reg32(e, R_EDX) == (uint32_t)(n % 0x12345678), "DIV 32: %x %x", reg32(e, R_EAX),
+              reg32(e, R_EDX));
     v = exec_regs(e, exec_DIV, &in, 1, 2, 0, 0);
-    result(e, v == EXC_DE && reg32(e, R_EAX) == 1 && reg32(e, R_EDX) == 2, "DIV by 0: %d", v);
+    CHECK_MSG(e, v == EXC_DE && reg32(e, R_EAX) == 1 && reg32(e, R_EDX) == 2, "DIV by 0: %d", v);
 
     in.osize = 1;
     v = exec_regs(e, exec_IDIV, &in, 0xff00, 0, 2, 0); /* -256 / 2 = -128 fits */
-    result(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == 0x0080, "IDIV -256/2: %d %x", v,
-           reg32(e, R_EAX));
+    CHECK_MSG(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == 0x0080, "IDIV -256/2: %d %x", v,
+              reg32(e, R_EAX));
     v = exec_regs(e, exec_IDIV, &in, 0x0100, 0, 0xfe, 0); /* 256 / -2 = -128 fits */
-    result(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == 0x0080, "IDIV 256/-2: %d %x", v,
-           reg32(e, R_EAX));
+    CHECK_MSG(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == 0x0080, "IDIV 256/-2: %d %x", v,
+              reg32(e, R_EAX));
     v = exec_regs(e, exec_IDIV, &in, 0x0100, 0, 0x02, 0); /* 128 does not fit */
-    result(e, v == EXC_DE && reg32(e, R_EAX) == 0x100, "IDIV 256/2: %d", v);
+    CHECK_MSG(e, v == EXC_DE && reg32(e, R_EAX) == 0x100, "IDIV 256/2: %d", v);
     v = exec_regs(e, exec_IDIV, &in, 0xfff9, 0, 0x02, 0); /* -7/2 = -3 rem -1 */
-    result(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == 0xfffd, "IDIV -7/2: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, v < 0 && (reg32(e, R_EAX) & 0xffff) == 0xfffd, "IDIV -7/2: %x", reg32(e, R_EAX));
     in.osize = 2;
     v = exec_regs(e, exec_IDIV, &in, 0x8000, 0xffff, 0xffff, 0);
-    result(e, v == EXC_DE, "IDIV -32768/-1: %d", v);
+    CHECK_MSG(e, v == EXC_DE, "IDIV -32768/-1: %d", v);
     in.osize = 4;
     v = exec_regs(e, exec_IDIV, &in, 0, 0x80000000, 0xffffffff, 0);
-    result(e, v == EXC_DE && reg32(e, R_EDX) == 0x80000000, "IDIV INT64_MIN/-1: %d", v);
+    CHECK_MSG(e, v == EXC_DE && reg32(e, R_EDX) == 0x80000000, "IDIV INT64_MIN/-1: %d", v);
     v = exec_regs(e, exec_IDIV, &in, 0x80000000, 0xffffffff, 0xffffffff, 0);
-    result(e, v == EXC_DE, "IDIV -2^31/-1: %d", v);
+    CHECK_MSG(e, v == EXC_DE, "IDIV -2^31/-1: %d", v);
     v = exec_regs(e, exec_IDIV, &in, 0x80000000, 0xffffffff, 1, 0);
-    result(e, v < 0 && reg32(e, R_EAX) == 0x80000000 && reg32(e, R_EDX) == 0,
-           "IDIV -2^31/1: %d %x", v, reg32(e, R_EAX));
+    CHECK_MSG(e, v < 0 && reg32(e, R_EAX) == 0x80000000 && reg32(e, R_EDX) == 0,
+              "IDIV -2^31/1: %d %x", v, reg32(e, R_EAX));
 }
 
 static void test_bit_cases(struct env *e)
@@ -718,45 +700,47 @@ static void test_bit_cases(struct env *e)
     struct insn in = reg_form(0, 4, R_EAX, R_EDX);
 
     exec_regs(e, exec_BSF, &in, 0x1234, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x1234 && arith(e) == (FL_ZF | FL_PF),
-           "BSF of 0 keeps the destination: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x1234 && arith(e) == (FL_ZF | FL_PF),
+              "BSF of 0 keeps the destination: %x %03x", reg32(e, R_EAX), arith(e));
     exec_regs(e, exec_BSR, &in, 0x1234, 0x00f00000, 0, FL_ARITH);
-    result(e, reg32(e, R_EAX) == 23 && arith(e) == FL_PF, "BSR: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 23 && arith(e) == FL_PF, "BSR: %x %03x", reg32(e, R_EAX),
+              arith(e));
     exec_regs(e, exec_BSF, &in, 0x1234, 0x00f00000, 0, FL_ARITH);
-    result(e, reg32(e, R_EAX) == 20 && arith(e) == FL_PF, "BSF: %x %03x", reg32(e, R_EAX),
-           arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 20 && arith(e) == FL_PF, "BSF: %x %03x", reg32(e, R_EAX),
+              arith(e));
 
     in = reg_form(0, 4, R_EAX, 0);
     exec_regs(e, exec_BSWAP, &in, 0x12345678, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x78563412, "BSWAP: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x78563412, "BSWAP: %x", reg32(e, R_EAX));
     in.osize = 2;
     exec_regs(e, exec_BSWAP, &in, 0x12345678, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x12340000, "BSWAP r16 clears the low word: %x",
-           reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x12340000, "BSWAP r16 clears the low word: %x",
+              reg32(e, R_EAX));
 
     /* BT family, register operands: the offset wraps at the width. */
     in = reg_form(1, 2, R_EDX, R_EAX);
     exec_regs(e, exec_BT_EG, &in, 0xffff0000, 0x0023, 0, FL_OF | FL_SF | FL_ZF | FL_AF | FL_PF);
-    result(e, reg32(e, R_EAX) == 0xffff0008 && arith(e) == (FL_OF | FL_SF | FL_ZF | FL_AF | FL_PF),
-           "BTS r16 offset 35: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0xffff0008 &&
+                     arith(e) == (FL_OF | FL_SF | FL_ZF | FL_AF | FL_PF),
+              "BTS r16 offset 35: %x %03x", reg32(e, R_EAX), arith(e));
     in = reg_form(3, 4, 0, R_EAX);
     in.imm = 0x3f;
     exec_regs(e, exec_BT_EI, &in, 0x80000000, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0 && arith(e) == FL_CF, "BTC r32, 63: %x %03x",
-           reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0 && arith(e) == FL_CF, "BTC r32, 63: %x %03x",
+              reg32(e, R_EAX), arith(e));
 
     /* SETcc and CMOVcc. */
     in = reg_form(0x4, 1, 0, 4 /* AH */);
     exec_regs(e, exec_SETCC, &in, 0xffffffff, 0, 0, FL_ZF);
-    result(e, reg32(e, R_EAX) == 0xffff01ff, "SETZ AH: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0xffff01ff, "SETZ AH: %x", reg32(e, R_EAX));
     in = reg_form(0xf, 4, R_EAX, R_EDX);
     exec_regs(e, exec_CMOV, &in, 1, 2, 0, FL_SF);
-    result(e, reg32(e, R_EAX) == 1, "CMOVG not taken: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 1, "CMOVG not taken: %x", reg32(e, R_EAX));
     exec_regs(e, exec_CMOV, &in, 1, 2, 0, FL_SF | FL_OF);
-    result(e, reg32(e, R_EAX) == 2, "CMOVG taken: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 2, "CMOVG taken: %x", reg32(e, R_EAX));
     in.osize = 2;
     exec_regs(e, exec_CMOV, &in, 0x11111111, 0x22222222, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x11112222, "CMOVG r16: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x11112222, "CMOVG r16: %x", reg32(e, R_EAX));
 }
 
 static void test_misc_cases(struct env *e)
@@ -764,75 +748,76 @@ static void test_misc_cases(struct env *e)
     struct insn in = reg_form(0, 2, 0, 0);
 
     exec_regs(e, exec_CBW, &in, 0x12345680, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x1234ff80, "CBW: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x1234ff80, "CBW: %x", reg32(e, R_EAX));
     in.osize = 4;
     exec_regs(e, exec_CBW, &in, 0x12348000, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0xffff8000, "CWDE: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0xffff8000, "CWDE: %x", reg32(e, R_EAX));
     exec_regs(e, exec_CWD, &in, 0x80000000, 5, 0, 0);
-    result(e, reg32(e, R_EDX) == 0xffffffff, "CDQ: %x", reg32(e, R_EDX));
+    CHECK_MSG(e, reg32(e, R_EDX) == 0xffffffff, "CDQ: %x", reg32(e, R_EDX));
     in.osize = 2;
     exec_regs(e, exec_CWD, &in, 0x80007fff, 0x12345678, 0, 0);
-    result(e, reg32(e, R_EDX) == 0x12340000, "CWD: %x", reg32(e, R_EDX));
+    CHECK_MSG(e, reg32(e, R_EDX) == 0x12340000, "CWD: %x", reg32(e, R_EDX));
 
     exec_regs(e, exec_LAHF, &in, 0, 0, 0, FL_SF | FL_CF | FL_OF);
-    result(e, reg32(e, R_EAX) == 0x8300, "LAHF: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x8300, "LAHF: %x", reg32(e, R_EAX));
     exec_regs(e, exec_SAHF, &in, 0xffff, 0, 0, FL_OF);
-    result(e, arith(e) == FL_ARITH, "SAHF keeps OF: %03x", arith(e));
+    CHECK_MSG(e, arith(e) == FL_ARITH, "SAHF keeps OF: %03x", arith(e));
     exec_regs(e, exec_SAHF, &in, 0x0000, 0, 0, FL_ARITH);
-    result(e, arith(e) == FL_OF, "SAHF 0: %03x", arith(e));
+    CHECK_MSG(e, arith(e) == FL_OF, "SAHF 0: %03x", arith(e));
 
     exec_regs(e, exec_CMC, &in, 0, 0, 0, FL_ZF);
-    result(e, arith(e) == (FL_ZF | FL_CF), "CMC: %03x", arith(e));
+    CHECK_MSG(e, arith(e) == (FL_ZF | FL_CF), "CMC: %03x", arith(e));
     run(e->cpu, exec_CLC, &in);
-    result(e, arith(e) == FL_ZF, "CLC: %03x", arith(e));
+    CHECK_MSG(e, arith(e) == FL_ZF, "CLC: %03x", arith(e));
     run(e->cpu, exec_STC, &in);
-    result(e, arith(e) == (FL_ZF | FL_CF), "STC: %03x", arith(e));
+    CHECK_MSG(e, arith(e) == (FL_ZF | FL_CF), "STC: %03x", arith(e));
     run(e->cpu, exec_STD, &in);
-    result(e, (cpu_get_eflags(e->cpu) & FL_DF) && arith(e) == (FL_ZF | FL_CF), "STD");
+    CHECK_MSG(e, (cpu_get_eflags(e->cpu) & FL_DF) && arith(e) == (FL_ZF | FL_CF), "STD");
     run(e->cpu, exec_CLD, &in);
-    result(e, !(cpu_get_eflags(e->cpu) & FL_DF), "CLD");
+    CHECK_MSG(e, !(cpu_get_eflags(e->cpu) & FL_DF), "CLD");
 
     /* CMPXCHG and XADD, register forms. */
     in = reg_form(0, 4, R_ECX, R_EDX);
     exec_regs(e, exec_CMPXCHG, &in, 7, 7, 9, 0);
-    result(e, reg32(e, R_EDX) == 9 && reg32(e, R_EAX) == 7 && (arith(e) & FL_ZF),
-           "CMPXCHG equal");
+    CHECK_MSG(e, reg32(e, R_EDX) == 9 && reg32(e, R_EAX) == 7 && (arith(e) & FL_ZF),
+              "CMPXCHG equal");
     exec_regs(e, exec_CMPXCHG, &in, 7, 8, 9, FL_ZF);
-    result(e, reg32(e, R_EDX) == 8 && reg32(e, R_EAX) == 8 && !(arith(e) & FL_ZF) &&
-              (arith(e) & FL_CF), "CMPXCHG unequal");
+    CHECK_MSG(e, reg32(e, R_EDX) == 8 && reg32(e, R_EAX) == 8 && !(arith(e) & FL_ZF) &&
+                 (arith(e) & FL_CF), "CMPXCHG unequal");
     in = reg_form(0, 4, R_EAX, R_EAX);
     exec_regs(e, exec_XADD, &in, 0x80000001, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 2 && (arith(e) & FL_CF) && (arith(e) & FL_OF),
-           "XADD EAX,EAX: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 2 && (arith(e) & FL_CF) && (arith(e) & FL_OF),
+              "XADD EAX,EAX: %x %03x", reg32(e, R_EAX), arith(e));
     in = reg_form(0, 1, R_EDX, R_EAX);
     exec_regs(e, exec_XADD, &in, 0x1105, 0x2203, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x1108 && reg32(e, R_EDX) == 0x2205, "XADD AL,DL: %x %x",
-           reg32(e, R_EAX), reg32(e, R_EDX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x1108 && reg32(e, R_EDX) == 0x2205, "XADD AL,DL: %x %x",
+              reg32(e, R_EAX), reg32(e, R_EDX));
 
     /* AAM/AAD with their base, SALC. */
     in = reg_form(0, 4, 0, 0);
     in.imm = 10;
     exec_regs(e, exec_AAM, &in, 0x1263, 0, 0, FL_ARITH);
-    result(e, reg32(e, R_EAX) == 0x0909 && arith(e) == FL_PF, "AAM: %x %03x", reg32(e, R_EAX),
-           arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x0909 && arith(e) == FL_PF, "AAM: %x %03x", reg32(e, R_EAX),
+              arith(e));
     in.imm = 0;
-    result(e, exec_regs(e, exec_AAM, &in, 0x1263, 0, 0, 0) == EXC_DE && reg32(e, R_EAX) == 0x1263,
-           "AAM 0: #DE");
+    CHECK_MSG(e, exec_regs(e, exec_AAM, &in, 0x1263, 0, 0, 0) == EXC_DE &&
+                     reg32(e, R_EAX) == 0x1263, "AAM 0: #DE");
     in.imm = 16;
     exec_regs(e, exec_AAM, &in, 0xab, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 0x0a0b, "AAM 16: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x0a0b, "AAM 16: %x", reg32(e, R_EAX));
     in.imm = 10;
     exec_regs(e, exec_AAD, &in, 0x0907, 0, 0, 0);
-    result(e, reg32(e, R_EAX) == 97 && arith(e) == FL_AF, "AAD: %x %03x", reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 97 && arith(e) == FL_AF, "AAD: %x %03x", reg32(e, R_EAX),
+              arith(e));
     in.imm = 7;
     exec_regs(e, exec_AAD, &in, 0xff80, 0, 0, 0);
     /* 80h + (FFh * 7 & FFh = F9h) = 179h: CF, and OF (-128 + -7). */
-    result(e, reg32(e, R_EAX) == 0x79 && arith(e) == (FL_CF | FL_OF), "AAD 7: %x %03x",
-           reg32(e, R_EAX), arith(e));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x79 && arith(e) == (FL_CF | FL_OF), "AAD 7: %x %03x",
+              reg32(e, R_EAX), arith(e));
     exec_regs(e, exec_SALC, &in, 0x1234, 0, 0, FL_CF);
-    result(e, reg32(e, R_EAX) == 0x12ff && arith(e) == FL_CF, "SALC CF=1: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x12ff && arith(e) == FL_CF, "SALC CF=1: %x", reg32(e, R_EAX));
     exec_regs(e, exec_SALC, &in, 0x1234, 0, 0, FL_ZF);
-    result(e, reg32(e, R_EAX) == 0x1200, "SALC CF=0: %x", reg32(e, R_EAX));
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x1200, "SALC CF=0: %x", reg32(e, R_EAX));
 }
 
 /* ---- Memory operands ---------------------------------------------------- */
@@ -866,8 +851,8 @@ static void test_memory(struct env *e)
     poke32(e, 0x1000, 0xfffffff0);
     in = mem_form(0, 4, R_EDX, 0x1000);
     exec_regs(e, exec_ALU_EG, &in, 0, 0x10, 0, 0);
-    result(e, peek32(e, 0x1000) == 0 && arith(e) == (FL_CF | FL_ZF | FL_PF),
-           "ADD [mem], reg: %x %03x", peek32(e, 0x1000), arith(e));
+    CHECK_MSG(e, peek32(e, 0x1000) == 0 && arith(e) == (FL_CF | FL_ZF | FL_PF),
+              "ADD [mem], reg: %x %03x", peek32(e, 0x1000), arith(e));
 
     /* BT with a register offset addresses memory beyond the operand,
      * forwards and backwards. */
@@ -876,21 +861,21 @@ static void test_memory(struct env *e)
     poke32(e, 0x2008, 0);
     in = mem_form(0, 4, R_EDX, 0x2004);
     exec_regs(e, exec_BT_EG, &in, 0, 0xffffffff, 0, 0);
-    result(e, arith(e) == FL_CF, "BT [mem], -1 reads bit 31 of the dword below");
+    CHECK_MSG(e, arith(e) == FL_CF, "BT [mem], -1 reads bit 31 of the dword below");
     in.sub = 1;
     exec_regs(e, exec_BT_EG, &in, 0, 35, 0, 0);
-    result(e, peek32(e, 0x2008) == 8 && arith(e) == 0, "BTS [mem], 35: %x",
-           peek32(e, 0x2008));
+    CHECK_MSG(e, peek32(e, 0x2008) == 8 && arith(e) == 0, "BTS [mem], 35: %x",
+              peek32(e, 0x2008));
     in.osize = 2;
     in.sub = 2;
     /* Offset -17 as a word: word at ea - 4, bit 15. */
     exec_regs(e, exec_BT_EG, &in, 0, 0xffef, 0, 0);
-    result(e, peek32(e, 0x2000) == 0x80000000 && arith(e) == FL_CF, "BTR [mem], -17 (16-bit): %x",
-           peek32(e, 0x2000));
+    CHECK_MSG(e, peek32(e, 0x2000) == 0x80000000 && arith(e) == FL_CF,
+              "BTR [mem], -17 (16-bit): %x", peek32(e, 0x2000));
     in = mem_form(0, 4, 0, 0x2004);
     in.imm = 35;
     exec_regs(e, exec_BT_EI, &in, 0, 0, 0, FL_CF);
-    result(e, arith(e) == 0, "BT [mem], imm 35 stays in the operand");
+    CHECK_MSG(e, arith(e) == 0, "BT [mem], imm 35 stays in the operand");
 
     /* CMPXCHG8B. */
     poke32(e, 0x3000, 0x11111111);
@@ -898,21 +883,21 @@ static void test_memory(struct env *e)
     in = mem_form(1, 4, 1, 0x3000);
     cpu->regs[R_EBX] = 0x33333333;
     exec_regs(e, exec_CMPXCHG8B, &in, 0x11111111, 0x22222222, 0x44444444, FL_CF);
-    result(e, peek32(e, 0x3000) == 0x33333333 && peek32(e, 0x3004) == 0x44444444 &&
-              arith(e) == (FL_CF | FL_ZF), "CMPXCHG8B equal: %03x", arith(e));
+    CHECK_MSG(e, peek32(e, 0x3000) == 0x33333333 && peek32(e, 0x3004) == 0x44444444 &&
+                 arith(e) == (FL_CF | FL_ZF), "CMPXCHG8B equal: %03x", arith(e));
     exec_regs(e, exec_CMPXCHG8B, &in, 0x11111111, 0x22222222, 0x44444444, FL_ZF);
-    result(e, reg32(e, R_EAX) == 0x33333333 && reg32(e, R_EDX) == 0x44444444 && arith(e) == 0,
-           "CMPXCHG8B unequal loads EDX:EAX");
+    CHECK_MSG(e, reg32(e, R_EAX) == 0x33333333 && reg32(e, R_EDX) == 0x44444444 && arith(e) == 0,
+              "CMPXCHG8B unequal loads EDX:EAX");
 
     /* SETcc to memory; CMOV reads (and faults on) its source even when
      * the condition is false. */
     poke32(e, 0x4000, 0xaaaaaaaa);
     in = mem_form(0x5, 1, 0, 0x4001);
     exec_regs(e, exec_SETCC, &in, 0, 0, 0, 0);
-    result(e, peek32(e, 0x4000) == 0xaaaa01aa, "SETNZ [mem]: %x", peek32(e, 0x4000));
+    CHECK_MSG(e, peek32(e, 0x4000) == 0xaaaa01aa, "SETNZ [mem]: %x", peek32(e, 0x4000));
     in = mem_form(0x4, 4, R_EAX, 0xfffe);
     v = exec_regs(e, exec_CMOV, &in, 5, 0, 0, 0);
-    result(e, v == EXC_GP && reg32(e, R_EAX) == 5, "CMOVZ false past the limit: #GP (%d)", v);
+    CHECK_MSG(e, v == EXC_GP && reg32(e, R_EAX) == 5, "CMOVZ false past the limit: #GP (%d)", v);
 
     /* A read-only segment: every read-modify-write faults at the write and
      * leaves memory, registers and flags as they were. */
@@ -933,18 +918,18 @@ static void test_memory(struct env *e)
         in = mem_form(rmw[i].sub, 4, R_EDX, 0x1000);
         uint32_t fl = FL_SF | FL_PF | FL_CF;
         v = exec_regs(e, rmw[i].fn, &in, 0x55, 3, 3, fl);
-        result(e, v == EXC_GP && peek32(e, 0x1000) == 0x12345678 && arith(e) == fl &&
-                  reg32(e, R_EAX) == 0x55 && reg32(e, R_EDX) == 3,
-               "%s to a read-only segment: vector %d, mem %x, flags %03x", rmw[i].name, v,
-               peek32(e, 0x1000), arith(e));
+        CHECK_MSG(e, v == EXC_GP && peek32(e, 0x1000) == 0x12345678 && arith(e) == fl &&
+                     reg32(e, R_EAX) == 0x55 && reg32(e, R_EDX) == 3,
+                  "%s to a read-only segment: vector %d, mem %x, flags %03x", rmw[i].name, v,
+                  peek32(e, 0x1000), arith(e));
     }
     in = mem_form(7, 4, R_EDX, 0x1000);
     v = exec_regs(e, exec_ALU_EG, &in, 0, 0x12345678, 0, 0);
-    result(e, v < 0 && (arith(e) & FL_ZF), "CMP [mem] only reads");
+    CHECK_MSG(e, v < 0 && (arith(e) & FL_ZF), "CMP [mem] only reads");
     in = mem_form(0, 4, R_EDX, 0x1000);
     v = exec_regs(e, exec_CMPXCHG8B, &in, 0, 0, 0, FL_CF);
-    result(e, v == EXC_GP && reg32(e, R_EAX) == 0 && arith(e) == FL_CF,
-           "CMPXCHG8B to a read-only segment: %d", v);
+    CHECK_MSG(e, v == EXC_GP && reg32(e, R_EAX) == 0 && arith(e) == FL_CF,
+              "CMPXCHG8B to a read-only segment: %d", v);
     data_segment(e, true);
 }
 
@@ -1061,10 +1046,10 @@ static void host_compare(struct env *e, const char *name, unsigned size, host_fn
     uint32_t diff = (arith(e) ^ hf) & FL_ARITH & ~undefined;
     bool regs_ok = (ignore_eax || reg32(e, R_EAX) == ha) && reg32(e, R_EDX) == hd &&
                    reg32(e, R_ECX) == hc;
-    result(e, v < 0 && regs_ok && diff == 0,
-           "%s/%u sub %u from EAX=%x EDX=%x ECX=%x flags %03x: host %x %x %x %03x, here %x %x %x "
-           "%03x (vector %d)", name, size, in->sub, a, d, c, fin, ha, hd, hc, hf & FL_ARITH,
-           reg32(e, R_EAX), reg32(e, R_EDX), reg32(e, R_ECX), arith(e), v);
+    CHECK_MSG(e, v < 0 && regs_ok && diff == 0,
+              "%s/%u sub %u from EAX=%x EDX=%x ECX=%x flags %03x: host %x %x %x %03x, "
+              "here %x %x %x %03x (vector %d)", name, size, in->sub, a, d, c, fin, ha, hd, hc,
+              hf & FL_ARITH, reg32(e, R_EAX), reg32(e, R_EDX), reg32(e, R_ECX), arith(e), v);
     check_conds(e, name);
 }
 
@@ -1199,8 +1184,10 @@ static void test_host_divide(struct env *e, unsigned rounds)
             e->cpu->regs[R_EDX] = d;
             e->cpu->regs[R_ECX] = c;
             int v = run(e->cpu, sgn ? exec_IDIV : exec_DIV, &in);
-            result(e, v == EXC_DE && reg32(e, R_EAX) == a && reg32(e, R_EDX) == d && arith(e) == fin,
-                   "%s/%u %x:%x by %x: want #DE, got %d", sgn ? "IDIV" : "DIV", size, d, a, c, v);
+            CHECK_MSG(e, v == EXC_DE && reg32(e, R_EAX) == a && reg32(e, R_EDX) == d &&
+                             arith(e) == fin,
+                      "%s/%u %x:%x by %x: want #DE, got %d", sgn ? "IDIV" : "DIV", size, d, a, c,
+                      v);
             continue;
         }
         host_compare(e, sgn ? "IDIV" : "DIV", size, fns[sgn][size], sgn ? exec_IDIV : exec_DIV, &in,
@@ -1244,8 +1231,7 @@ int main(void)
     printf("not an x86-64 host: comparison with the host CPU skipped\n");
 #endif
 
-    printf("%u passed, %u failed\n", e.passed, e.failed);
     cpu_destroy(e.cpu);
     mem_destroy(e.mem);
-    return e.failed ? 1 : 0;
+    return UNIT_REPORT(&e);
 }

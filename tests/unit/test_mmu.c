@@ -24,46 +24,44 @@ enum { PF_P = 1, PF_W = 2, PF_U = 4 };
 #define HELPER_AT 0xf1000u
 
 /* mov eax, [lin] or mov [lin], eax at CODE_AT */
-static void code_access(struct core *t, uint32_t lin, bool write)
+static void code_access(struct unit_machine *t, uint32_t lin, bool write)
 {
     CODE(t, CODE_AT, write ? 0xa3 : 0xa1, (uint8_t)lin, (uint8_t)(lin >> 8), (uint8_t)(lin >> 16),
          (uint8_t)(lin >> 24));
 }
 
 /* Run one access at the ring; returns the exit. */
-static enum cpu_exit access_at(struct core *t, uint32_t lin, bool write, unsigned ring)
+static enum cpu_exit access_at(struct unit_machine *t, uint32_t lin, bool write, unsigned ring)
 {
     core_ring(t, ring);
     code_access(t, lin, write);
     return core_run(t, CODE_AT, 1);
 }
 
-/* mov cr3, eax / mov cr4, eax / invlpg [eax] at HELPER_AT, run at ring 0
- * (which they leave in force). */
-static void mov_cr3(struct core *t, uint32_t v)
+/* Run the three-byte system instruction 0f op modrm at HELPER_AT with EAX
+ * = eax, at ring 0 (which it leaves in force). */
+static void ring0_insn(struct unit_machine *t, uint8_t op, uint8_t modrm, uint32_t eax)
 {
     core_ring(t, 0);
-    CODE(t, HELPER_AT, 0x0f, 0x22, 0xd8);
-    t->cpu->regs[R_EAX] = v;
+    CODE(t, HELPER_AT, 0x0f, op, modrm);
+    t->cpu->regs[R_EAX] = eax;
     core_run(t, HELPER_AT, 1);
 }
-static void mov_cr4(struct core *t, uint32_t v)
+static void mov_cr3(struct unit_machine *t, uint32_t v)
 {
-    core_ring(t, 0);
-    CODE(t, HELPER_AT, 0x0f, 0x22, 0xe0);
-    t->cpu->regs[R_EAX] = v;
-    core_run(t, HELPER_AT, 1);
+    ring0_insn(t, 0x22, 0xd8, v); /* mov cr3, eax */
 }
-static void invlpg(struct core *t, uint32_t lin)
+static void mov_cr4(struct unit_machine *t, uint32_t v)
 {
-    core_ring(t, 0);
-    CODE(t, HELPER_AT, 0x0f, 0x01, 0x38);
-    t->cpu->regs[R_EAX] = lin;
-    core_run(t, HELPER_AT, 1);
+    ring0_insn(t, 0x22, 0xe0, v); /* mov cr4, eax */
+}
+static void invlpg(struct unit_machine *t, uint32_t lin)
+{
+    ring0_insn(t, 0x01, 0x38, lin); /* invlpg [eax] */
 }
 
 /* A read at ring 0 through the data path; returns EAX. */
-static uint32_t read_lin(struct core *t, uint32_t lin)
+static uint32_t read_lin(struct unit_machine *t, uint32_t lin)
 {
     t->cpu->regs[R_EAX] = 0;
     access_at(t, lin, false, 0);
@@ -73,7 +71,7 @@ static uint32_t read_lin(struct core *t, uint32_t lin)
 /* SDM vol. 3, 4.6.1: user accesses need U/S = 1 at both levels and, for
  * writes, R/W = 1 at both; supervisor reads always pass, supervisor writes
  * need R/W = 1 at both levels only when CR0.WP = 1. */
-static void test_permissions(struct core *t)
+static void test_permissions(struct unit_machine *t)
 {
     for (unsigned bits = 0; bits < 64; bits++) {
         bool pde_us = bits & 1, pde_rw = bits & 2, pte_us = bits & 4, pte_rw = bits & 8;
@@ -121,7 +119,7 @@ static void test_permissions(struct core *t)
 
 /* Not present at either level: P = 0 in the error code, W and U as the
  * access was. */
-static void test_not_present(struct core *t)
+static void test_not_present(struct unit_machine *t)
 {
     for (unsigned c = 0; c < 8; c++) {
         bool in_pde = c & 1, write = c & 2, user = c & 4;
@@ -142,7 +140,7 @@ static void test_not_present(struct core *t)
 
 /* Instruction fetches: from a supervisor page at CPL 3, and from a page
  * that is not present. */
-static void test_fetch(struct core *t)
+static void test_fetch(struct unit_machine *t)
 {
     core_paged(t);
     pte_set(t, LIN_TEST, PHYS_DATA | PG_P | PG_RW);
@@ -163,7 +161,7 @@ static void test_fetch(struct core *t)
     CHECK(t, core_faulted(t, e, EXC_PF, 0) && t->cpu->cr2 == LIN_TEST + 0x1000);
 }
 
-static void test_accessed_dirty(struct core *t)
+static void test_accessed_dirty(struct unit_machine *t)
 {
     core_paged(t);
     pte_set(t, LIN_TEST, PHYS_DATA | PG_P | PG_RW);
@@ -212,15 +210,13 @@ static void test_accessed_dirty(struct core *t)
 
 /* Write access to a read-only page must not survive in the TLB when CR0.WP
  * is turned on with MOV CR0 (the cached right came from WP = 0). */
-static void test_wp_toggle(struct core *t)
+static void test_wp_toggle(struct unit_machine *t)
 {
     core_paged(t);
     pte_set(t, LIN_TEST, PHYS_DATA | PG_P | PG_D | PG_A);
     t->cpu->regs[R_EAX] = 5;
     CHECK(t, access_at(t, LIN_TEST, true, 0) == CPU_EXIT_BUDGET && rd32(t, PHYS_DATA) == 5);
-    CODE(t, HELPER_AT, 0x0f, 0x22, 0xc0); /* mov cr0, eax */
-    t->cpu->regs[R_EAX] = t->cpu->cr0 | CR0_WP;
-    core_run(t, HELPER_AT, 1);
+    ring0_insn(t, 0x22, 0xc0, t->cpu->cr0 | CR0_WP); /* mov cr0, eax */
     CHECK(t, (t->cpu->cr0 & CR0_WP) != 0);
     t->cpu->regs[R_EAX] = 6;
     enum cpu_exit e = access_at(t, LIN_TEST, true, 0);
@@ -229,7 +225,7 @@ static void test_wp_toggle(struct core *t)
 
 /* The read of a read-modify-write instruction faults as a write: with the
  * page missing the error code has W set, as on Intel processors. */
-static void test_rmw(struct core *t)
+static void test_rmw(struct unit_machine *t)
 {
     for (unsigned ring = 0; ring <= 3; ring += 3) {
         core_paged(t);
@@ -258,7 +254,7 @@ static void test_rmw(struct core *t)
 #define LIN_LARGE 0x00c00000u
 #define PHYS_LARGE 0x00400000u
 
-static void test_large_pages(struct core *t)
+static void test_large_pages(struct unit_machine *t)
 {
     core_paged(t);
     t->cpu->cr4 = CR4_PSE;
@@ -305,7 +301,7 @@ static void test_large_pages(struct core *t)
 /* Global pages survive MOV CR3 only while CR4.PGE is set and the entry has
  * G; INVLPG, a CR4.PGE change and a full flush drop them (SDM vol. 3,
  * 4.10.2.4 and 4.10.4.1). */
-static void test_global(struct core *t)
+static void test_global(struct unit_machine *t)
 {
     const uint32_t g = LIN_TEST, ng = LIN_TEST + 0x1000;
     /* Old frames 0x100000/0x101000 hold 0xa0/0xa1, new ones 0xb0/0xb1. */
@@ -365,7 +361,7 @@ static void test_global(struct core *t)
 
 /* Both pages of a straddling access are checked before either is touched;
  * CR2 names the first byte on the page that faulted. */
-static void test_straddle(struct core *t)
+static void test_straddle(struct unit_machine *t)
 {
     const uint32_t second = LIN_TEST + 0x1000;
     core_paged(t);
@@ -423,7 +419,7 @@ static void test_straddle(struct core *t)
     CHECK(t, e == CPU_EXIT_BUDGET && reg32(t, R_EAX) == 0x04030202);
 }
 
-static void test_peek(struct core *t)
+static void test_peek(struct unit_machine *t)
 {
     core_paged(t);
     pte_set(t, LIN_TEST, PHYS_DATA | PG_P);
@@ -443,7 +439,7 @@ static void test_peek(struct core *t)
 
 int main(void)
 {
-    struct core t;
+    struct unit_machine t;
     core_init(&t);
     test_permissions(&t);
     test_not_present(&t);
@@ -455,7 +451,6 @@ int main(void)
     test_global(&t);
     test_straddle(&t);
     test_peek(&t);
-    int rc = core_report(&t, "test_mmu");
-    core_free(&t);
-    return rc;
+    unit_machine_free(&t);
+    return UNIT_REPORT(&t);
 }

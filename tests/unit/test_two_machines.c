@@ -17,21 +17,12 @@
 #include "lintas/io.h"
 #include "lintas/machine.h"
 #include "lintas/mem.h"
+#include "unit_check.h"
 
 extern const uint8_t two_machines_sum_image[];
 extern const size_t two_machines_sum_size;
 extern const uint8_t two_machines_sieve_image[];
 extern const size_t two_machines_sieve_size;
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
 
 /* What the guests share: the address both write first, COM1's scratch
  * register, and the isa-debug-exit ports. */
@@ -58,6 +49,16 @@ static int failures;
 #define SIEVE_STATUS ((0x22u << 1) | 1)
 
 #define OUT_MAX 4096
+#define DIR_TEMPLATE "/tmp/lintas-two-machines-XXXXXX"
+
+/* The checks of both tests, the folder for COM1's output, and what each
+ * guest must write there. */
+struct suite {
+    int passed, failed; /* see unit_check.h */
+    char dir[sizeof(DIR_TEMPLATE)];
+    char sum_out[OUT_MAX], sieve_out[OUT_MAX];
+    unsigned primes;
+};
 
 struct guest {
     const char *name;
@@ -131,9 +132,20 @@ static void boot(struct guest *g, const char *dir, const char *name, const uint8
     }
 }
 
+static void boot_sum(struct suite *t, struct guest *g)
+{
+    boot(g, t->dir, "sum", two_machines_sum_image, two_machines_sum_size, SUM_RAM, SLICE_A);
+}
+
+static void boot_sieve(struct suite *t, struct guest *g)
+{
+    boot(g, t->dir, "sieve", two_machines_sieve_image, two_machines_sieve_size, SIEVE_RAM,
+         SLICE_B);
+}
+
 /* One slice. A guest that halts or triple-faults instead of exiting through
  * isa-debug-exit has failed, and is not run again. */
-static void step(struct guest *g)
+static void step(struct suite *t, struct guest *g)
 {
     if (g->done)
         return;
@@ -142,20 +154,19 @@ static void step(struct guest *g)
     if (g->m->exit_requested) {
         g->done = true;
     } else if (why != CPU_EXIT_BUDGET) {
-        fprintf(stderr, "%s: stopped (cpu_exit %d) at eip %08x after %u slices\n", g->name,
-                (int)why, (uint32_t)g->m->cpu->eip, g->slices);
-        failures++;
+        FAIL(t, "%s: stopped (cpu_exit %d) at eip %08x after %u slices", g->name, (int)why,
+             (uint32_t)g->m->cpu->eip, g->slices);
         g->done = true;
     }
 }
 
-static void run_both(struct guest *a, struct guest *b)
+static void run_both(struct suite *t, struct guest *a, struct guest *b)
 {
     for (unsigned i = 0; i < MAX_SLICES && !(a->done && b->done); i++) {
-        step(a);
-        step(b);
+        step(t, a);
+        step(t, b);
     }
-    CHECK(a->done && b->done);
+    CHECK(t, a->done && b->done);
 }
 
 /* What the guest has sent to COM1 so far, in buf (OUT_MAX bytes). */
@@ -170,110 +181,101 @@ static const char *output(const struct guest *g, char *buf)
 }
 
 /* The output is complete only once the machine has closed its back end. */
-static void destroy_and_check_output(struct guest *g, const char *expected)
+static void destroy_and_check_output(struct suite *t, struct guest *g, const char *expected)
 {
     machine_destroy(g->m);
     g->m = NULL;
     char out[OUT_MAX];
-    if (strcmp(output(g, out), expected) != 0) {
-        fprintf(stderr, "%s wrote:\n%s\nexpected:\n%s\n", g->name, out, expected);
-        failures++;
-    }
+    output(g, out);
+    CHECK_MSG(t, strcmp(out, expected) == 0, "%s wrote:\n%s\nexpected:\n%s", g->name, out,
+              expected);
 }
 
-static void check_sum_finished(struct guest *g, const char *expected)
+static void check_sum_finished(struct suite *t, struct guest *g)
 {
     struct machine *m = g->m;
-    CHECK(m->exit_requested && m->exit_status == SUM_STATUS);
-    CHECK((uint32_t)m->cpu->regs[R_EDI] == SUM_TERMS * (SUM_TERMS + 1) / 2);
-    CHECK(mem_ram_size(m->mem) == SUM_RAM);
-    CHECK(mem_read(m->mem, SHARED_ADDR, 4) == SUM_MARKER);
-    CHECK(io_read(m->io, COM1_SCR, 1) == 0xa1);
-    destroy_and_check_output(g, expected);
+    CHECK(t, m->exit_requested && m->exit_status == SUM_STATUS);
+    CHECK(t, (uint32_t)m->cpu->regs[R_EDI] == SUM_TERMS * (SUM_TERMS + 1) / 2);
+    CHECK(t, mem_ram_size(m->mem) == SUM_RAM);
+    CHECK(t, mem_read(m->mem, SHARED_ADDR, 4) == SUM_MARKER);
+    CHECK(t, io_read(m->io, COM1_SCR, 1) == 0xa1);
+    destroy_and_check_output(t, g, t->sum_out);
 }
 
-static void check_sieve_finished(struct guest *g, const char *expected, unsigned primes)
+static void check_sieve_finished(struct suite *t, struct guest *g)
 {
     struct machine *m = g->m;
-    CHECK(m->exit_requested && m->exit_status == SIEVE_STATUS);
-    CHECK((uint32_t)m->cpu->regs[R_EBP] == primes);
-    CHECK(mem_ram_size(m->mem) == SIEVE_RAM);
+    CHECK(t, m->exit_requested && m->exit_status == SIEVE_STATUS);
+    CHECK(t, (uint32_t)m->cpu->regs[R_EBP] == t->primes);
+    CHECK(t, mem_ram_size(m->mem) == SIEVE_RAM);
     /* The sieve's first bytes: 0 and 1 are not prime, 2 and 3 are. */
-    CHECK(mem_read(m->mem, SHARED_ADDR, 4) == 0x00000101);
-    CHECK(io_read(m->io, COM1_SCR, 1) == 0xb2);
-    destroy_and_check_output(g, expected);
+    CHECK(t, mem_read(m->mem, SHARED_ADDR, 4) == 0x00000101);
+    CHECK(t, io_read(m->io, COM1_SCR, 1) == 0xb2);
+    destroy_and_check_output(t, g, t->sieve_out);
 }
 
 /* Both to the end, switching every slice. */
-static void test_interleaved(const char *dir, const char *sum_out, const char *sieve_out,
-                             unsigned primes)
+static void test_interleaved(struct suite *t)
 {
     struct guest a, b;
-    boot(&a, dir, "sum", two_machines_sum_image, two_machines_sum_size, SUM_RAM, SLICE_A);
-    boot(&b, dir, "sieve", two_machines_sieve_image, two_machines_sieve_size, SIEVE_RAM,
-         SLICE_B);
-    run_both(&a, &b);
+    boot_sum(t, &a);
+    boot_sieve(t, &b);
+    run_both(t, &a, &b);
     /* Enough slices that each guest was interrupted all through its run. */
-    CHECK(a.slices > 100 && b.slices > 50);
-    check_sum_finished(&a, sum_out);
-    check_sieve_finished(&b, sieve_out, primes);
+    CHECK(t, a.slices > 100 && b.slices > 50);
+    check_sum_finished(t, &a);
+    check_sieve_finished(t, &b);
 }
 
 /* One machine destroyed while both are in mid-run; the other goes on, next
  * to a new machine booted afterwards. */
-static void test_destroy_one(const char *dir, const char *sum_out, const char *sieve_out,
-                             unsigned primes)
+static void test_destroy_one(struct suite *t)
 {
     struct guest a, b;
-    boot(&a, dir, "sum", two_machines_sum_image, two_machines_sum_size, SUM_RAM, SLICE_A);
-    boot(&b, dir, "sieve", two_machines_sieve_image, two_machines_sieve_size, SIEVE_RAM,
-         SLICE_B);
+    boot_sum(t, &a);
+    boot_sieve(t, &b);
     for (unsigned i = 0; i < 20; i++) {
-        step(&a);
-        step(&b);
+        step(t, &a);
+        step(t, &b);
     }
-    CHECK(!a.done && !b.done);
+    CHECK(t, !a.done && !b.done);
     /* Both have written part of their output and neither has finished. */
     char out[OUT_MAX];
     size_t len = strlen(output(&a, out));
-    CHECK(len > 0 && len < strlen(sum_out));
+    CHECK(t, len > 0 && len < strlen(t->sum_out));
     len = strlen(output(&b, out));
-    CHECK(len > 0 && len < strlen(sieve_out));
+    CHECK(t, len > 0 && len < strlen(t->sieve_out));
     machine_destroy(a.m);
 
     for (unsigned i = 0; i < 10; i++)
-        step(&b);
-    CHECK(!b.done);
-    boot(&a, dir, "sum", two_machines_sum_image, two_machines_sum_size, SUM_RAM, SLICE_A);
-    run_both(&a, &b);
-    check_sum_finished(&a, sum_out);
-    check_sieve_finished(&b, sieve_out, primes);
+        step(t, &b);
+    CHECK(t, !b.done);
+    boot_sum(t, &a);
+    run_both(t, &a, &b);
+    check_sum_finished(t, &a);
+    check_sieve_finished(t, &b);
 }
 
 int main(void)
 {
-    char dir[] = "/tmp/lintas-two-machines-XXXXXX";
-    if (!mkdtemp(dir)) {
+    struct suite suite = { 0 };
+    struct suite *t = &suite;
+    memcpy(t->dir, DIR_TEMPLATE, sizeof(DIR_TEMPLATE));
+    if (!mkdtemp(t->dir)) {
         perror("mkdtemp");
         return 1;
     }
-    char sum_out[OUT_MAX], sieve_out[OUT_MAX];
-    expect_sum(sum_out);
-    unsigned primes = expect_sieve(sieve_out);
+    expect_sum(t->sum_out);
+    t->primes = expect_sieve(t->sieve_out);
 
-    test_interleaved(dir, sum_out, sieve_out, primes);
-    test_destroy_one(dir, sum_out, sieve_out, primes);
+    test_interleaved(t);
+    test_destroy_one(t);
 
     char path[300];
-    snprintf(path, sizeof(path), "%s/sum.out", dir);
+    snprintf(path, sizeof(path), "%s/sum.out", t->dir);
     unlink(path);
-    snprintf(path, sizeof(path), "%s/sieve.out", dir);
+    snprintf(path, sizeof(path), "%s/sieve.out", t->dir);
     unlink(path);
-    rmdir(dir);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("two machines: all checks passed\n");
-    return 0;
+    rmdir(t->dir);
+    return UNIT_REPORT(t);
 }
