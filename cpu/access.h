@@ -49,6 +49,11 @@ void tlb_flush_nonglobal(struct cpu *cpu);
 /* Turn the #AC checks of user data accesses on or off (cpu->align_check). */
 void tlb_set_alignment_check(struct cpu *cpu, bool on);
 
+/* Send accesses to the page holding lin through the slow path, which looks
+ * for breakpoints; its next fill keeps those a breakpoint watches there
+ * (cpu/breakpoint.h). */
+void tlb_watch_page(struct cpu *cpu, uint32_t lin);
+
 /* Which TLB an ordinary access uses: user privilege at CPL 3. */
 static inline bool cpu_user_access(const struct cpu *cpu)
 {

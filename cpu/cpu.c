@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "breakpoint.h"
 #include "disas.h"
 #include "flags.h"
 #include "icache.h"
@@ -57,6 +58,7 @@ void cpu_reset(struct cpu *cpu)
         cpu->dr[i] = 0;
     cpu->dr[6] = 0xffff0ff0;
     cpu->dr[7] = 0x400;
+    cpu->bp_hits = 0;
 
     /* Data segments: base 0, limit 64 KiB, present read/write accessed. */
     for (int s = 0; s < SEG_COUNT; s++)
@@ -68,6 +70,7 @@ void cpu_reset(struct cpu *cpu)
     cpu->gdtr = (struct dtable){ 0, 0xffff };
     cpu->idtr = (struct dtable){ 0, 0xffff };
     cpu->cpl = 0;
+    bp_update(cpu);
 
     cpu->tsc_offset = -cpu->icount;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;

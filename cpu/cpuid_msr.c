@@ -12,15 +12,16 @@
 #include "system.h"
 
 /* CPUID.1:EDX feature bits (SDM vol. 2, CPUID, table 3-11). VME covers
- * CR4.PVI too. MCE promises CR4.MCE and the #MC vector, MCA the bank MSRs;
- * no machine check is ever signalled. */
+ * CR4.PVI too; DE promises CR4.DE with I/O breakpoints. MCE promises
+ * CR4.MCE and the #MC vector, MCA the bank MSRs; no machine check is ever
+ * signalled. */
 enum {
-    FEAT_VME = 1u << 1, FEAT_PSE = 1u << 3, FEAT_TSC = 1u << 4, FEAT_MSR = 1u << 5,
-    FEAT_MCE = 1u << 7, FEAT_CX8 = 1u << 8, FEAT_SEP = 1u << 11, FEAT_PGE = 1u << 13,
-    FEAT_MCA = 1u << 14, FEAT_CMOV = 1u << 15,
+    FEAT_VME = 1u << 1, FEAT_DE = 1u << 2, FEAT_PSE = 1u << 3, FEAT_TSC = 1u << 4,
+    FEAT_MSR = 1u << 5, FEAT_MCE = 1u << 7, FEAT_CX8 = 1u << 8, FEAT_SEP = 1u << 11,
+    FEAT_PGE = 1u << 13, FEAT_MCA = 1u << 14, FEAT_CMOV = 1u << 15,
 };
-#define CPUID_FEATURES (FEAT_VME | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_MCE | FEAT_CX8 | \
-                        FEAT_SEP | FEAT_PGE | FEAT_MCA | FEAT_CMOV)
+#define CPUID_FEATURES (FEAT_VME | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_MCE | \
+                        FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_MCA | FEAT_CMOV)
 
 /* The MSRs this CPU has (SDM vol. 4, table 2-2 and the P6 family table). */
 enum {

@@ -2,6 +2,7 @@
  * Port I/O: IN and OUT with an immediate or DX port, and the protection
  * check shared with INS/OUTS (SDM vol. 1, 18.5).
  */
+#include "breakpoint.h"
 #include "exec.h"
 #include "fault.h"
 #include "lintas/io.h"
@@ -37,12 +38,16 @@ void io_check_permission(struct cpu *cpu, uint16_t port, unsigned size)
 static void port_in(struct cpu *cpu, uint16_t port, unsigned size)
 {
     io_check_permission(cpu, port, size);
+    if (cpu->bp_io_mask)
+        bp_io_access(cpu, port, size);
     reg_write(cpu, R_EAX, io_read(cpu->io, port, size), size);
 }
 
 static void port_out(struct cpu *cpu, uint16_t port, unsigned size)
 {
     io_check_permission(cpu, port, size);
+    if (cpu->bp_io_mask)
+        bp_io_access(cpu, port, size);
     io_write(cpu->io, port, reg_read(cpu, R_EAX, size), size);
 }
 

@@ -9,6 +9,7 @@
  * as on real processors.
  */
 #include "alu.h"
+#include "breakpoint.h"
 #include "exec.h"
 #include "fault.h"
 #include "flags.h"
@@ -52,7 +53,8 @@ static void count_decrement(struct cpu *cpu, const struct string_op *s)
 
 /*
  * Run one element (no REP) or the REP loop. element() does one element and
- * returns false when a REPE/REPNE condition ends the loop.
+ * returns false when a REPE/REPNE condition ends the loop. The element
+ * functions are inline so that each loop has no call per element.
  */
 typedef bool (*element_fn)(struct cpu *cpu, const struct insn *in, const struct string_op *s);
 
@@ -63,8 +65,11 @@ static void string_run(struct cpu *cpu, const struct insn *in, element_fn elemen
         element(cpu, in, &s);
         return;
     }
-    /* Single-stepping traps after every element (SDM vol. 3, 17.3.1.4). */
-    unsigned slice = (cpu->eflags & FL_TF) ? 1 : REP_SLICE;
+    /* Single-stepping traps after every element (SDM vol. 3, 17.3.1.4),
+     * and a data or I/O breakpoint after the element that hit it (17.3.1.2):
+     * while either can happen, one element per dispatch. */
+    bool stepwise = (cpu->eflags & FL_TF) || (cpu->bp_data_mask | cpu->bp_io_mask);
+    unsigned slice = stepwise ? 1 : REP_SLICE;
     for (unsigned n = 0; n < slice; n++) {
         if (areg(cpu, R_ECX, &s) == 0)
             return;
@@ -73,11 +78,16 @@ static void string_run(struct cpu *cpu, const struct insn *in, element_fn elemen
         if (conditional && !go_on)
             return;
     }
-    if (areg(cpu, R_ECX, &s) != 0)
+    if (areg(cpu, R_ECX, &s) != 0) {
+        /* An event taken before the last iteration pushes RF set, so that
+         * resuming does not fire an instruction breakpoint on this
+         * instruction again (SDM vol. 3, 17.3.1.1). */
         cpu->eip = cpu->insn_eip;
+        cpu->eflags |= FL_RF;
+    }
 }
 
-static bool movs_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
+static inline bool movs_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
 {
     uint32_t v = vread(cpu, in->seg, areg(cpu, R_ESI, s), s->size);
     vwrite(cpu, SEG_ES, areg(cpu, R_EDI, s), v, s->size);
@@ -86,7 +96,7 @@ static bool movs_element(struct cpu *cpu, const struct insn *in, const struct st
     return true;
 }
 
-static bool stos_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
+static inline bool stos_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
 {
     (void)in;
     vwrite(cpu, SEG_ES, areg(cpu, R_EDI, s), reg_read(cpu, R_EAX, s->size), s->size);
@@ -94,7 +104,7 @@ static bool stos_element(struct cpu *cpu, const struct insn *in, const struct st
     return true;
 }
 
-static bool lods_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
+static inline bool lods_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
 {
     uint32_t v = vread(cpu, in->seg, areg(cpu, R_ESI, s), s->size);
     reg_write(cpu, R_EAX, v, s->size);
@@ -109,7 +119,7 @@ static bool rep_condition(const struct cpu *cpu, const struct insn *in)
     return in->rep == REP_Z ? zf : !zf;
 }
 
-static bool cmps_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
+static inline bool cmps_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
 {
     uint32_t a = vread(cpu, in->seg, areg(cpu, R_ESI, s), s->size);
     uint32_t b = vread(cpu, SEG_ES, areg(cpu, R_EDI, s), s->size);
@@ -119,7 +129,7 @@ static bool cmps_element(struct cpu *cpu, const struct insn *in, const struct st
     return rep_condition(cpu, in);
 }
 
-static bool scas_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
+static inline bool scas_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
 {
     uint32_t b = vread(cpu, SEG_ES, areg(cpu, R_EDI, s), s->size);
     alu_op(cpu, ALU_CMP, reg_read(cpu, R_EAX, s->size), b, s->size);
@@ -129,20 +139,24 @@ static bool scas_element(struct cpu *cpu, const struct insn *in, const struct st
 
 /* INS writes ES:EDI after reading the port; the destination is checked
  * first so a faulting INS does not consume device data. */
-static bool ins_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
+static inline bool ins_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
 {
     (void)in;
     uint16_t port = (uint16_t)cpu->regs[R_EDX];
     uint32_t di = areg(cpu, R_EDI, s);
     vprobe_write(cpu, SEG_ES, di, s->size);
+    if (cpu->bp_io_mask)
+        bp_io_access(cpu, port, s->size);
     vwrite(cpu, SEG_ES, di, io_read(cpu->io, port, s->size), s->size);
     areg_advance(cpu, R_EDI, s);
     return true;
 }
 
-static bool outs_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
+static inline bool outs_element(struct cpu *cpu, const struct insn *in, const struct string_op *s)
 {
     uint32_t v = vread(cpu, in->seg, areg(cpu, R_ESI, s), s->size);
+    if (cpu->bp_io_mask)
+        bp_io_access(cpu, (uint16_t)cpu->regs[R_EDX], s->size);
     io_write(cpu->io, (uint16_t)cpu->regs[R_EDX], v, s->size);
     areg_advance(cpu, R_ESI, s);
     return true;

@@ -4,6 +4,7 @@
  * status word, control and debug registers, and cache/TLB maintenance
  * (SDM vol. 2; vol. 3, chapters 2 and 17).
  */
+#include "breakpoint.h"
 #include "exec.h"
 #include "fault.h"
 #include "flags.h"
@@ -13,8 +14,8 @@
 /* CR0 bits a P6 implements; ET is hard-wired to 1 (SDM vol. 3, 2.5). */
 #define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | \
                       CR0_NW | CR0_CD | CR0_PG)
-/* CR4 bits for the features CPUID reports, plus DE (DR4/DR5 aliasing).
- * MCE only enables #MC, which no machine check ever raises. */
+/* CR4 bits for the features CPUID reports. MCE only enables #MC, which no
+ * machine check ever raises. */
 #define CR4_VALID (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE)
 /* Writing these bits changes how linear addresses translate. */
 #define CR4_PAGING_BITS (CR4_PSE | CR4_PGE | CR4_PAE)
@@ -24,7 +25,6 @@
 #define DR6_FIXED 0xffff0ff0u
 #define DR7_FIXED_ONE 0x00000400u
 #define DR7_FIXED_ZERO 0x0000d800u
-#define DR6_BD (1u << 13)
 #define DR7_GD (1u << 13)
 
 /* The LDT, TR and descriptor-query instructions do not exist in real and
@@ -316,6 +316,8 @@ void exec_MOV_CR(struct cpu *cpu, const struct insn *in)
         cpu->cr4 = value;
         if (changed & CR4_PAGING_BITS)
             cpu_tlb_flush_all(cpu);
+        if (changed & CR4_DE)
+            bp_update(cpu); /* DE turns R/W 10 into I/O breakpoints */
         break;
     }
     }
@@ -333,7 +335,7 @@ static unsigned debug_register(struct cpu *cpu, unsigned n)
     }
     require_cpl0(cpu);
     if (cpu->dr[7] & DR7_GD) {
-        cpu->dr[6] |= DR6_BD;
+        bp_report(cpu, DR6_BD);
         cpu->dr[7] &= ~DR7_GD; /* so the handler can use the registers */
         /* A fault, unlike the other #DB causes: the handler's EFLAGS image
          * has RF set (SDM vol. 3, 17.3.1.1). Delivery passes on RF for a
@@ -359,6 +361,8 @@ void exec_MOV_DR(struct cpu *cpu, const struct insn *in)
     else if (n == 7)
         value = (value | DR7_FIXED_ONE) & ~DR7_FIXED_ZERO;
     cpu->dr[n] = value;
+    if (n != 6)
+        bp_update(cpu);
 }
 
 /* No caches are modelled; only the privilege check remains. */

@@ -8,6 +8,7 @@
  * exception is delivered, combined with one already being delivered by the
  * double-fault rules of SDM vol. 3, 6.15, table 6-5.
  */
+#include "breakpoint.h"
 #include "decode.h"
 #include "exec.h"
 #include "fault.h"
@@ -64,7 +65,10 @@ static bool deliver_exception(struct cpu *cpu)
 
 /* Fetch and decode the instruction at CS:EIP. Bytes past the CS limit raise
  * #GP(0); bytes on an unmapped page raise #PF only if the decoder needs
- * them. Returns the decoded instruction, usually from the cache. */
+ * them. Returns the decoded instruction, usually from the cache. Pages
+ * holding an instruction breakpoint have no fast fetch tag in the TLB, so
+ * every instruction there comes by the slow path, which looks for the
+ * breakpoint before anything else can fault (SDM vol. 3, 17.3.1.1). */
 static const struct insn *fetch_decode(struct cpu *cpu, struct insn *scratch)
 {
     const struct seg_cache *cs = &cpu->seg[SEG_CS];
@@ -86,6 +90,8 @@ static const struct insn *fetch_decode(struct cpu *cpu, struct insn *scratch)
             return &e->in;
     }
 
+    if (cpu->bp_exec_mask && !(cpu->eflags & FL_RF))
+        bp_check_exec(cpu);
     if (eip > cs->hi)
         cpu_fault(cpu, EXC_GP, 0);
     uint64_t to_limit = (uint64_t)cs->hi - eip + 1;
@@ -125,6 +131,17 @@ static const struct insn *fetch_decode(struct cpu *cpu, struct insn *scratch)
     return scratch;
 }
 
+/* A debug trap at the current EIP: past the instruction that caused it, or
+ * at the first instruction of a handler whose delivery hit a data
+ * breakpoint. */
+static _Noreturn void debug_trap(struct cpu *cpu, uint32_t dr6)
+{
+    bp_report(cpu, dr6);
+    cpu->insn_eip = cpu->eip;
+    cpu->insn_esp = cpu->regs[R_ESP];
+    cpu_fault(cpu, EXC_DB, 0);
+}
+
 static void deliver_external(struct cpu *cpu, int vector)
 {
     cpu->halted = false;
@@ -132,6 +149,8 @@ static void deliver_external(struct cpu *cpu, int vector)
     cpu->insn_esp = cpu->regs[R_ESP];
     cpu->exc_depth_vector = -1;
     cpu_deliver_interrupt(cpu, vector, INTR_EXTERNAL, false, 0, (uint32_t)cpu->eip);
+    if (cpu->bp_hits)
+        debug_trap(cpu, 0);
 }
 
 /* Between instructions: take an NMI, then a maskable interrupt, unless the
@@ -154,6 +173,21 @@ static void check_interrupts(struct cpu *cpu)
 static bool is_software_interrupt(unsigned op)
 {
     return op == OP_INT_I || op == OP_INT3 || op == OP_INTO || op == OP_INT1;
+}
+
+/* A REP string instruction that stopped between iterations rewinds EIP to
+ * itself and sets RF (cpu/exec_string.c); RF then stays for the rest. */
+static bool rep_string_yielded(const struct cpu *cpu, unsigned op)
+{
+    bool string = op == OP_MOVS || op == OP_CMPS || op == OP_STOS || op == OP_LODS ||
+                  op == OP_SCAS || op == OP_INS || op == OP_OUTS;
+    return string && cpu->eip == cpu->insn_eip;
+}
+
+/* Did a MOV SS or POP SS just open an interrupt shadow? */
+static bool ss_shadow(const struct cpu *cpu, unsigned op)
+{
+    return cpu->inhibit_irq && (op == OP_MOV_SE || op == OP_POP_SEG);
 }
 
 static void step(struct cpu *cpu)
@@ -181,22 +215,26 @@ static void step(struct cpu *cpu)
         return;
     /* RF suppresses instruction breakpoints for one instruction; IRET
      * loads it for the next (SDM vol. 3, 17.3.1.1). */
-    if ((flags_before & FL_RF) && op != OP_IRET)
+    if ((flags_before & FL_RF) && op != OP_IRET && !rep_string_yielded(cpu, op))
         cpu->eflags &= ~FL_RF;
     /* Single-step trap after the instruction (SDM vol. 3, 17.3.1.4);
-     * software interrupts clear TF on entry and are not trapped. */
-    if ((flags_before & FL_TF) && !(is_software_interrupt(op) && !(cpu->eflags & FL_TF))) {
-        cpu->dr[6] |= 1u << 14; /* BS */
-        cpu->insn_eip = cpu->eip;
-        cpu->insn_esp = cpu->regs[R_ESP];
-        cpu_fault(cpu, EXC_DB, 0);
-    }
+     * software interrupts clear TF on entry and are not trapped. Data and
+     * I/O breakpoints the instruction hit are reported in the same trap.
+     * MOV SS and POP SS hold debug traps, as they hold interrupts, until
+     * the next instruction completes (SDM vol. 3, 6.8.3); single-stepping
+     * then traps after that instruction. */
+    if ((flags_before & FL_TF) && !(is_software_interrupt(op) && !(cpu->eflags & FL_TF)) &&
+        !ss_shadow(cpu, op))
+        debug_trap(cpu, DR6_BS);
 }
 
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->run_budget = max_insns;
     if (setjmp(cpu->fault_jmp)) {
+        /* An instruction that faults did not complete, so its breakpoint
+         * hits do not count; those of the delivery below do. */
+        cpu->bp_hits = 0;
         cpu->eip = cpu->insn_eip;
         cpu->regs[R_ESP] = cpu->insn_esp;
         if (cpu->stop_on_exception && cpu->fault_vector >= 0) {
@@ -221,11 +259,17 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
             return CPU_EXIT_BUDGET;
         /* One test for everything that is rarely pending. */
         if (__builtin_expect(cpu->exit_request | cpu->inhibit_irq | cpu->nmi_pending |
-                             cpu->intr_line | cpu->halted, 0)) {
+                             cpu->intr_line | cpu->halted | cpu->bp_hits, 0)) {
             if (cpu->exit_request) {
                 cpu->exit_request = false;
                 return CPU_EXIT_REQUEST;
             }
+            /* Data and I/O breakpoints hit by the last instruction, or by
+             * the delivery of an exception, trap here, before the next
+             * instruction, and outrank interrupts; a MOV SS shadow holds
+             * them one instruction longer. */
+            if (cpu->bp_hits && !cpu->inhibit_irq)
+                debug_trap(cpu, 0);
             check_interrupts(cpu);
             if (cpu->halted)
                 return CPU_EXIT_HALT;

@@ -176,8 +176,9 @@ static void deliver_protected(struct cpu *cpu, int vector, enum intr_kind kind, 
 
 /* Exceptions reported before the instruction completes, to be restarted
  * (SDM vol. 3, table 6-1): #DE #BR #UD #NM #TS #NP #SS #GP #PF #MF #AC.
- * #DB is not among them: single-step and task-switch debug exceptions are
- * traps, and the general-detect fault sets RF itself (cpu/exec_system.c).
+ * #DB is not among them: single-step, data, I/O and task-switch debug
+ * exceptions are traps, an instruction breakpoint pushes RF as it was
+ * (clear), and the general-detect fault sets RF itself (cpu/exec_system.c).
  * #DF and #MC are aborts. */
 static bool is_fault(int vector)
 {

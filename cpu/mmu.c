@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "breakpoint.h"
 #include "fault.h"
 #include "lintas/mem.h"
 
@@ -126,19 +127,29 @@ static void tlb_fill(struct cpu *cpu, uint32_t lin, bool user, const struct tran
     }
     e->addend = (uintptr_t)host - vpage;
     e->tag_exec = vpage;
-    if (user && cpu->align_check) {
-        /* Every user data access must reach the alignment check. */
-        e->tag_read = e->tag_write = TLB_INVALID;
-        return;
-    }
+    if (t->large)
+        cpu->tlb_has_large = true;
     e->tag_read = vpage;
     /* A write may use the fast path only once the dirty bit is set, so the
      * first write to a clean page still walks and marks it. ROM pages have no
      * writable host mapping. */
     bool fast_write = t->writable && t->dirty && mem_host_page(cpu->mem, t->page, true) == host;
     e->tag_write = fast_write ? vpage : TLB_INVALID;
-    if (t->large)
-        cpu->tlb_has_large = true;
+    /* Every user data access must reach the alignment check. */
+    if (user && cpu->align_check)
+        e->tag_read = e->tag_write = TLB_INVALID;
+    /* Accesses a data breakpoint watches must reach bp_data_access(), and
+     * fetches from a page with an instruction breakpoint the check for it
+     * (cpu/interp.c). */
+    if (cpu->bp_data_mask | cpu->bp_exec_mask) {
+        unsigned watch = bp_page_watch(cpu, vpage);
+        if (watch & BP_WATCH_READ)
+            e->tag_read = TLB_INVALID;
+        if (watch & BP_WATCH_WRITE)
+            e->tag_write = TLB_INVALID;
+        if (watch & BP_WATCH_EXEC)
+            e->tag_exec = TLB_INVALID;
+    }
 }
 
 uint64_t mmu_translate(struct cpu *cpu, uint32_t lin, enum access_kind kind, bool user)
@@ -165,6 +176,9 @@ static void alignment_check(struct cpu *cpu, uint32_t lin, unsigned size, bool u
 static uint32_t read_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool user,
                           enum access_kind kind)
 {
+    /* Hits are void if the access faults: the fault discards them. */
+    if (cpu->bp_data_mask)
+        bp_data_access(cpu, lin, size, false);
     unsigned first = 0x1000 - (lin & 0xfff);
     if (first >= size) {
         uint64_t pa = mmu_translate(cpu, lin, kind, user);
@@ -196,6 +210,8 @@ uint32_t tlb_read_rmw_slow(struct cpu *cpu, uint32_t lin, unsigned size, bool us
 
 void tlb_write_slow(struct cpu *cpu, uint32_t lin, uint32_t value, unsigned size, bool user)
 {
+    if (cpu->bp_data_mask)
+        bp_data_access(cpu, lin, size, true);
     unsigned first = 0x1000 - (lin & 0xfff);
     if (first >= size) {
         uint64_t pa = mmu_translate(cpu, lin, ACCESS_WRITE, user);
@@ -216,9 +232,11 @@ const uint8_t *mmu_code_page(struct cpu *cpu, uint32_t lin, bool user)
 {
     const struct tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
     if (e->tag_exec != (lin & 0xfffff000u)) {
-        mmu_translate(cpu, lin, ACCESS_EXEC, user);
+        uint64_t pa = mmu_translate(cpu, lin, ACCESS_EXEC, user);
+        /* No fast tag: MMIO (NULL here), or RAM with an instruction
+         * breakpoint, whose bytes are still read directly. */
         if (e->tag_exec != (lin & 0xfffff000u))
-            return NULL;
+            return mem_host_page(cpu->mem, pa & ~0xfffull, false);
     }
     return (const uint8_t *)(e->addend + (lin & 0xfffff000u));
 }
@@ -290,6 +308,14 @@ void tlb_set_alignment_check(struct cpu *cpu, bool on)
         return;
     for (unsigned i = 0; i < TLB_SIZE; i++)
         cpu->tlb[1][i].tag_read = cpu->tlb[1][i].tag_write = TLB_INVALID;
+}
+
+void tlb_watch_page(struct cpu *cpu, uint32_t lin)
+{
+    for (unsigned u = 0; u < 2; u++) {
+        struct tlb_entry *e = &cpu->tlb[u][(lin >> 12) & (TLB_SIZE - 1)];
+        e->tag_read = e->tag_write = e->tag_exec = TLB_INVALID;
+    }
 }
 
 void tlb_flush_page(struct cpu *cpu, uint32_t lin)

@@ -10,6 +10,7 @@
  * 7.3, step 12), which is why the instruction restart point moves with it.
  */
 #include "access.h"
+#include "breakpoint.h"
 #include "fault.h"
 #include "seg.h"
 #include "system.h"
@@ -18,8 +19,7 @@
 #define TSS32_MIN_LIMIT 0x67
 #define TSS16_MIN_LIMIT 0x2b
 
-/* Debug register bits touched by a task switch (SDM vol. 3, 17.2). */
-#define DR6_BT (1u << 15)
+/* The task-local breakpoint enables (SDM vol. 3, 17.2.4). */
 #define DR7_LOCAL_ENABLES 0x155u /* L0 L1 L2 L3 LE */
 
 /* The dynamic fields of a TSS plus what a switch loads from it. */
@@ -213,6 +213,7 @@ void task_switch_ext(struct cpu *cpu, uint16_t sel, struct descriptor d, enum ta
     seg_cache_set(&cpu->tr, sel, new_base, desc_limit(d), desc_attr(d));
     cpu->cr0 |= CR0_TS;
     cpu->dr[7] &= ~DR7_LOCAL_ENABLES;
+    bp_update(cpu);
     if (new32 && (cpu->cr0 & CR0_PG)) {
         cpu->cr3 = t.cr3;
         tlb_flush_nonglobal(cpu);
@@ -233,7 +234,7 @@ void task_switch_ext(struct cpu *cpu, uint16_t sel, struct descriptor d, enum ta
     if (t.trap) {
         /* The T flag raises a debug trap before the first instruction of
          * the new task (SDM vol. 3, 17.3.1.5). */
-        cpu->dr[6] |= DR6_BT;
+        bp_report(cpu, DR6_BT);
         cpu_fault(cpu, EXC_DB, 0);
     }
 }

@@ -128,6 +128,13 @@ struct cpu {
     struct dtable gdtr, idtr;
     uint32_t cr0, cr2, cr3, cr4;
     uint32_t dr[8];
+    /* Debug breakpoints: which of DR0-DR3 are enabled instruction, data
+     * and I/O breakpoints, derived from DR7, DR0-DR3 and CR4.DE by
+     * bp_update() (cpu/breakpoint.h), so that the fast paths stay free of
+     * them; and B0-B3 of the data and I/O breakpoints hit since the last
+     * instruction boundary, reported as a trap at the next one. */
+    uint8_t bp_exec_mask, bp_data_mask, bp_io_mask;
+    uint8_t bp_hits;
     unsigned cpl;
 
     uint64_t tsc_offset; /* TSC = icount + tsc_offset */

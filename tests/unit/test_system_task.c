@@ -421,8 +421,8 @@ static void test_cpuid_msr(struct harness *h)
     CHECK(h, strcmp(vendor, "GenuineIntel") == 0);
     cpu->regs[R_EAX] = 1;
     CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1 && cpu->regs[R_EAX] == 0x652);
-    /* VME PSE TSC MSR MCE CX8 SEP PGE MCA CMOV, and nothing else. */
-    CHECK(h, cpu->regs[R_EDX] == 0xe9ba);
+    /* VME DE PSE TSC MSR MCE CX8 SEP PGE MCA CMOV, and nothing else. */
+    CHECK(h, cpu->regs[R_EDX] == 0xe9be);
     cpu->regs[R_EAX] = 2;
     CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1 && (cpu->regs[R_EAX] & 0xff) == 1);
     uint64_t leaf2 = cpu->regs[R_EDX];
