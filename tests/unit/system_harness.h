@@ -1,8 +1,8 @@
 /*
- * Shared set-up for the system-architecture unit tests: a CPU on 1 MiB of
- * RAM with a GDT, an IDT and TSSs built in guest memory, helpers to read
- * and write guest memory, and TRY(), which runs a statement and returns the
- * vector it faulted with (-1 when it completed).
+ * Shared set-up for the system-architecture unit tests: a unit_machine on
+ * 1 MiB of RAM with a GDT, an IDT and TSSs built in guest memory, and TRY(),
+ * which runs a statement and returns the vector it faulted with (-1 when it
+ * completed).
  *
  * The tests call the system helpers and instruction handlers directly, so
  * each check names one transfer and one expected outcome.
@@ -11,8 +11,6 @@
 #define TESTS_UNIT_SYSTEM_HARNESS_H
 
 #include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/decode.h"
@@ -21,9 +19,7 @@
 #include "cpu/flags.h"
 #include "cpu/seg.h"
 #include "cpu/system.h"
-#include "lintas/cpu.h"
-#include "lintas/io.h"
-#include "lintas/mem.h"
+#include "unit_machine.h"
 
 #define RAM_SIZE (1u << 20)
 #define GDT_BASE 0x1000u
@@ -52,24 +48,6 @@ enum {
                      SEG_ATTR_DB | SEG_ATTR_G)
 #define A_DATA(dpl) (SEG_ATTR_P | SEG_ATTR_S | SEG_TYPE_RW | ((dpl) << 5) | SEG_ATTR_DB | SEG_ATTR_G)
 
-struct harness {
-    struct phys_mem *mem;
-    struct io_bus *io;
-    struct cpu *cpu;
-    int passed, failed;
-};
-
-static void check_at(struct harness *h, bool ok, const char *what, int line)
-{
-    if (ok) {
-        h->passed++;
-    } else {
-        h->failed++;
-        printf("FAIL line %d: %s\n", line, what);
-    }
-}
-#define CHECK(h, cond) check_at((h), (cond), #cond, __LINE__)
-
 /* Run stmt; evaluate to the vector it faulted with, or -1. */
 #define TRY(h, stmt) __extension__({ \
     volatile int try_vector_ = -1; \
@@ -82,34 +60,9 @@ static void check_at(struct harness *h, bool ok, const char *what, int line)
 })
 #define ERR(h) ((h)->cpu->fault_error)
 
-static inline uint32_t rd32(struct harness *h, uint32_t addr)
-{
-    uint32_t v;
-    mem_read_block(h->mem, addr, &v, 4);
-    return v;
-}
-static inline uint16_t rd16(struct harness *h, uint32_t addr)
-{
-    uint16_t v;
-    mem_read_block(h->mem, addr, &v, 2);
-    return v;
-}
-static inline void wr32(struct harness *h, uint32_t addr, uint32_t v)
-{
-    mem_write_block(h->mem, addr, &v, 4);
-}
-static inline void wr16(struct harness *h, uint32_t addr, uint16_t v)
-{
-    mem_write_block(h->mem, addr, &v, 2);
-}
-static inline void wr8(struct harness *h, uint32_t addr, uint8_t v)
-{
-    mem_write_block(h->mem, addr, &v, 1);
-}
-
 /* A code/data/system descriptor from base, a 20-bit limit and an attribute
  * word (G scales the limit). */
-static inline void put_desc(struct harness *h, uint32_t table, uint16_t sel, uint32_t base,
+static inline void put_desc(struct unit_machine *h, uint32_t table, uint16_t sel, uint32_t base,
                             uint32_t limit20, uint16_t attr)
 {
     uint32_t lo = (limit20 & 0xffff) | (base << 16);
@@ -119,8 +72,9 @@ static inline void put_desc(struct harness *h, uint32_t table, uint16_t sel, uin
     wr32(h, table + (sel & ~7u) + 4, hi);
 }
 
-static inline void put_gate(struct harness *h, uint32_t table, uint32_t index_bytes, uint16_t sel,
-                            uint32_t offset, unsigned type, unsigned dpl, unsigned params)
+static inline void put_gate(struct unit_machine *h, uint32_t table, uint32_t index_bytes,
+                            uint16_t sel, uint32_t offset, unsigned type, unsigned dpl,
+                            unsigned params)
 {
     uint32_t lo = (offset & 0xffff) | ((uint32_t)sel << 16);
     uint32_t hi = (offset & 0xffff0000u) | 0x8000u | (dpl << 13) | (type << 8) | (params & 0x1f);
@@ -128,19 +82,19 @@ static inline void put_gate(struct harness *h, uint32_t table, uint32_t index_by
     wr32(h, table + index_bytes + 4, hi);
 }
 
-static inline void put_idt_gate(struct harness *h, int vector, uint16_t sel, uint32_t offset,
+static inline void put_idt_gate(struct unit_machine *h, int vector, uint16_t sel, uint32_t offset,
                                 unsigned type, unsigned dpl)
 {
     put_gate(h, IDT_BASE, (uint32_t)vector * 8, sel, offset, type, dpl, 0);
 }
 
-static inline uint32_t gdt_hi(struct harness *h, uint16_t sel)
+static inline uint32_t gdt_hi(struct unit_machine *h, uint16_t sel)
 {
     return rd32(h, GDT_BASE + (sel & ~7u) + 4);
 }
 
 /* Flat segments of a ring. */
-static inline void set_ring(struct harness *h, unsigned ring)
+static inline void set_ring(struct unit_machine *h, unsigned ring)
 {
     uint16_t cs = ring ? SEL_CODE3 : SEL_CODE0, ds = ring ? SEL_DATA3 : SEL_DATA0;
     cpu_set_seg(h->cpu, SEG_CS, cs, 0, 0xffffffffu, A_CODE(ring) | SEG_TYPE_ACCESSED);
@@ -151,16 +105,9 @@ static inline void set_ring(struct harness *h, unsigned ring)
 }
 
 /* Protected mode at CPL 0 with the GDT, an empty IDT and the TSS loaded. */
-static inline void harness_init(struct harness *h)
+static inline void harness_init(struct unit_machine *h)
 {
-    memset(h, 0, sizeof(*h));
-    h->mem = mem_create(RAM_SIZE);
-    h->io = io_create();
-    h->cpu = cpu_create(h->mem, h->io, NULL);
-    if (!h->mem || !h->io || !h->cpu) {
-        fprintf(stderr, "harness: out of memory\n");
-        exit(2);
-    }
+    unit_machine_init(h, RAM_SIZE);
     struct cpu *cpu = h->cpu;
 
     put_desc(h, GDT_BASE, SEL_CODE0, 0, 0xfffff, A_CODE(0));
@@ -199,19 +146,6 @@ static inline void harness_init(struct harness *h)
     seg_cache_set(&cpu->tr, SEL_TSS, TSS_BASE, TSS_LIMIT, SEG_ATTR_P | DESC_TSS32_BUSY);
     seg_cache_set(&cpu->ldtr, 0, 0, 0, 0);
     cpu->eip = 0x6000;
-}
-
-static inline void harness_free(struct harness *h)
-{
-    cpu_destroy(h->cpu);
-    io_destroy(h->io);
-    mem_destroy(h->mem);
-}
-
-static inline int harness_report(struct harness *h, const char *name)
-{
-    printf("%s: %d passed, %d failed\n", name, h->passed, h->failed);
-    return h->failed ? 1 : 0;
 }
 
 /* An instruction with a register operand in ModRM.rm (for handlers). */

@@ -26,9 +26,6 @@
 #define PT_HIGH 0x22000u   /* maps linear 0x00400000 */
 #define LIN_HIGH 0x00400000u
 
-#define CODE(h, addr, ...) mem_write_block((h)->mem, (addr), (const uint8_t[]){ __VA_ARGS__ }, \
-                                           sizeof((const uint8_t[]){ __VA_ARGS__ }))
-
 /* DR7 fields (SDM vol. 3, 17.2.4). */
 enum { RW_X = 0, RW_W = 1, RW_IO = 2, RW_RW = 3 };
 enum { LEN1 = 0, LEN2 = 1, LEN8 = 2, LEN4 = 3 };
@@ -42,21 +39,21 @@ static uint32_t bp(unsigned n, unsigned rw, unsigned len)
 }
 
 /* MOV DRn, reg and MOV CR4, reg as the guest executes them. */
-static void mov_dr(struct harness *h, unsigned n, uint32_t v)
+static void mov_dr(struct unit_machine *h, unsigned n, uint32_t v)
 {
     struct insn in = insn_reg(n, R_EBP, 4);
     h->cpu->regs[R_EBP] = v;
     CHECK(h, TRY(h, exec_MOV_DR(h->cpu, &in)) == -1);
 }
 
-static void mov_cr4(struct harness *h, uint32_t v)
+static void mov_cr4(struct unit_machine *h, uint32_t v)
 {
     struct insn in = insn_reg(4, R_EBP, 4);
     h->cpu->regs[R_EBP] = v;
     CHECK(h, TRY(h, exec_MOV_CR(h->cpu, &in)) == -1);
 }
 
-static enum cpu_exit run(struct harness *h, uint32_t eip, uint64_t n)
+static enum cpu_exit run(struct unit_machine *h, uint32_t eip, uint64_t n)
 {
     h->cpu->eip = eip;
     h->cpu->halted = false;
@@ -65,23 +62,23 @@ static enum cpu_exit run(struct harness *h, uint32_t eip, uint64_t n)
 }
 
 /* One instruction at eip and the trap after it, if any. */
-static enum cpu_exit run_insn(struct harness *h, uint32_t eip)
+static enum cpu_exit run_insn(struct unit_machine *h, uint32_t eip)
 {
     return run(h, eip, 2);
 }
 
-static bool stopped_db(struct harness *h, enum cpu_exit e)
+static bool stopped_db(struct unit_machine *h, enum cpu_exit e)
 {
     return e == CPU_EXIT_EXCEPTION && h->cpu->last_exception == EXC_DB;
 }
 
-static uint32_t dr6_b(struct harness *h)
+static uint32_t dr6_b(struct unit_machine *h)
 {
     return h->cpu->dr[6] & DR6_B_MASK;
 }
 
 /* Protected mode at CPL 0, no breakpoints, DR6 clear, #DB stops the run. */
-static void setup(struct harness *h)
+static void setup(struct unit_machine *h)
 {
     harness_init(h);
     h->cpu->stop_on_exception = true;
@@ -95,7 +92,7 @@ static void setup(struct harness *h)
  * to resume after an instruction breakpoint. Vectors 6 and 0x30 go to
  * OTHER.
  */
-static void install_handlers(struct harness *h)
+static void install_handlers(struct unit_machine *h)
 {
     CODE(h, HANDLER,
          0x50,                               /* push eax */
@@ -118,7 +115,7 @@ static void install_handlers(struct harness *h)
     h->cpu->stop_on_exception = false;
 }
 
-static void test_instruction_breakpoints(struct harness *h)
+static void test_instruction_breakpoints(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     CODE(h, CODE_AT, 0x41, 0x41, 0xeb, 0xfd); /* inc ecx; l: inc ecx; jmp l */
@@ -185,7 +182,7 @@ static void test_instruction_breakpoints(struct harness *h)
 }
 
 /* One access, MOV [addr], AL/AX/EAX or MOV AL/AX/EAX, [addr], and HLT. */
-static void emit_access(struct harness *h, uint32_t addr, unsigned size, bool write)
+static void emit_access(struct unit_machine *h, uint32_t addr, unsigned size, bool write)
 {
     uint8_t code[8];
     unsigned n = 0;
@@ -198,7 +195,7 @@ static void emit_access(struct harness *h, uint32_t addr, unsigned size, bool wr
 }
 
 /* Does that access trap, with B1 alone in DR6? */
-static bool access_traps(struct harness *h, uint32_t addr, unsigned size, bool write)
+static bool access_traps(struct unit_machine *h, uint32_t addr, unsigned size, bool write)
 {
     emit_access(h, addr, size, write);
     h->cpu->dr[6] = DR6_FIXED;
@@ -209,7 +206,7 @@ static bool access_traps(struct harness *h, uint32_t addr, unsigned size, bool w
     return stopped_db(h, e) && h->cpu->eip == next && dr6_b(h) == 2u;
 }
 
-static void test_data_breakpoints(struct harness *h)
+static void test_data_breakpoints(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     static const struct {
@@ -262,9 +259,7 @@ static void test_data_breakpoints(struct harness *h)
             mov_dr(h, 7, bp(1, cases[i].rw, cases[i].len));
             set_ring(h, ring);
             bool hit = access_traps(h, cases[i].addr, cases[i].size, cases[i].write);
-            if (hit != cases[i].hit)
-                printf("    case %zu at CPL %u\n", i, ring);
-            CHECK(h, hit == cases[i].hit);
+            CHECK_CASE(h, hit == cases[i].hit, "case %zu at CPL %u", i, ring);
         }
         set_ring(h, 0);
     }
@@ -318,7 +313,7 @@ static int ack_vector_30(void *opaque)
 }
 
 /* Implicit supervisor accesses: descriptor reads, interrupt frames. */
-static void test_supervisor_accesses(struct harness *h)
+static void test_supervisor_accesses(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
 
@@ -365,7 +360,7 @@ static void test_supervisor_accesses(struct harness *h)
     mov_dr(h, 7, 0);
 }
 
-static void test_rep_strings(struct harness *h)
+static void test_rep_strings(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
 
@@ -417,7 +412,7 @@ static void test_rep_strings(struct harness *h)
     mov_dr(h, 7, 0);
 }
 
-static void test_io_breakpoints(struct harness *h)
+static void test_io_breakpoints(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
 
@@ -488,7 +483,7 @@ static void test_io_breakpoints(struct harness *h)
 
 /* DR6: B0-B3 report the breakpoints of the latest #DB; BD, BS and BT stay
  * set until software clears them (SDM vol. 3, 17.2.3). */
-static void test_dr6(struct harness *h)
+static void test_dr6(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     mov_dr(h, 6, 0);
@@ -515,7 +510,7 @@ static void test_dr6(struct harness *h)
     mov_dr(h, 7, 0);
 }
 
-static void test_with_single_step(struct harness *h)
+static void test_with_single_step(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
 
@@ -574,7 +569,7 @@ static void test_with_single_step(struct harness *h)
 
 /* Linear addresses under paging: LIN_HIGH maps DATA, the page after it is
  * not present. */
-static void test_paging(struct harness *h)
+static void test_paging(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     for (uint32_t i = 0; i < 1024; i++) {
@@ -609,7 +604,7 @@ static void test_paging(struct harness *h)
 
 /* Disabled breakpoints change nothing; a page regains its fast tags at the
  * first access after its breakpoint goes. */
-static void test_disabled(struct harness *h)
+static void test_disabled(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     mov_dr(h, 0, CODE_AT);
@@ -639,7 +634,7 @@ static void test_disabled(struct harness *h)
 
 /* A task switch clears the local enables and keeps the global ones; RESET
  * disables everything. */
-static void test_task_switch_and_reset(struct harness *h)
+static void test_task_switch_and_reset(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     wr32(h, TSS2_BASE + 0x20, CODE_AT); /* EIP */
@@ -666,20 +661,19 @@ static void test_task_switch_and_reset(struct harness *h)
 
 int main(void)
 {
-    static void (*const tests[])(struct harness *) = {
+    static void (*const tests[])(struct unit_machine *) = {
         test_instruction_breakpoints, test_data_breakpoints, test_supervisor_accesses,
         test_rep_strings, test_io_breakpoints, test_dr6, test_with_single_step,
         test_paging, test_disabled, test_task_switch_and_reset,
     };
-    int passed = 0, failed = 0;
+    struct unit_tally total = { 0, 0 };
     for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-        struct harness h;
+        struct unit_machine h;
         setup(&h);
         tests[i](&h);
-        passed += h.passed;
-        failed += h.failed;
-        harness_free(&h);
+        total.passed += h.passed;
+        total.failed += h.failed;
+        unit_machine_free(&h);
     }
-    printf("system_debug: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return UNIT_REPORT(&total);
 }

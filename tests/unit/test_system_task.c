@@ -5,7 +5,7 @@
 #include "system_harness.h"
 
 /* A ring 0 task in TSS2 that starts at 0x8000 with recognisable registers. */
-static void build_tss2(struct harness *h, uint16_t cs, uint16_t ldt)
+static void build_tss2(struct unit_machine *h, uint16_t cs, uint16_t ldt)
 {
     for (uint32_t i = 0; i < 0x68; i += 4)
         wr32(h, TSS2_BASE + i, 0);
@@ -18,12 +18,12 @@ static void build_tss2(struct harness *h, uint16_t cs, uint16_t ldt)
     wr16(h, TSS2_BASE + 0x60, ldt);
 }
 
-static unsigned gdt_type(struct harness *h, uint16_t sel)
+static unsigned gdt_type(struct unit_machine *h, uint16_t sel)
 {
     return (gdt_hi(h, sel) >> 8) & 0xf;
 }
 
-static void test_task_switch(struct harness *h)
+static void test_task_switch(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     set_ring(h, 0);
@@ -155,7 +155,7 @@ static void port_write(void *opaque, uint32_t offset, uint32_t value, unsigned s
     ((uint32_t *)opaque)[offset] = value;
 }
 
-static void test_io_permission(struct harness *h)
+static void test_io_permission(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     static const struct io_ops ops = { port_read, port_write };
@@ -199,7 +199,7 @@ static void test_io_permission(struct harness *h)
     CHECK(h, TRY(h, exec_IN_DX(cpu, &in)) == -1 && (cpu->regs[R_EAX] & 0xffff) == 0x42);
 }
 
-static void test_flag_instructions(struct harness *h)
+static void test_flag_instructions(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, 0, 4);
@@ -238,7 +238,7 @@ static void test_flag_instructions(struct harness *h)
     cpu_set_eflags(cpu, 0);
 }
 
-static void test_descriptor_queries(struct harness *h)
+static void test_descriptor_queries(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(R_EAX, R_ECX, 4);
@@ -286,7 +286,7 @@ static void test_descriptor_queries(struct harness *h)
     set_ring(h, 0);
 }
 
-static void test_table_registers(struct harness *h)
+static void test_table_registers(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     set_ring(h, 0);
@@ -340,7 +340,7 @@ static void test_table_registers(struct harness *h)
     set_ring(h, 0);
 }
 
-static void test_control_registers(struct harness *h)
+static void test_control_registers(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, R_EAX, 4);
@@ -405,7 +405,7 @@ static void test_control_registers(struct harness *h)
     CHECK(h, TRY(h, exec_INVLPG(cpu, &in)) == -1);
 }
 
-static void test_cpuid_msr(struct harness *h)
+static void test_cpuid_msr(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, 0, 4);
@@ -471,7 +471,7 @@ static void test_cpuid_msr(struct harness *h)
 
 int main(void)
 {
-    struct harness h;
+    struct unit_machine h;
     harness_init(&h);
     test_task_switch(&h);
     test_io_permission(&h);
@@ -480,7 +480,6 @@ int main(void)
     test_table_registers(&h);
     test_control_registers(&h);
     test_cpuid_msr(&h);
-    int rc = harness_report(&h, "system_task");
-    harness_free(&h);
-    return rc;
+    unit_machine_free(&h);
+    return UNIT_REPORT(&h);
 }

@@ -6,7 +6,7 @@
  */
 #include "system_harness.h"
 
-static void test_seg_cache(struct harness *h)
+static void test_seg_cache(struct unit_machine *h)
 {
     struct seg_cache s;
     seg_cache_set(&s, SEL_EXPDOWN, 0, 0x0fff, SEG_ATTR_P | SEG_ATTR_S | SEG_TYPE_RW | SEG_TYPE_DC);
@@ -23,7 +23,7 @@ static void test_seg_cache(struct harness *h)
     CHECK(h, s.acc == 0);
 }
 
-static void test_seg_load(struct harness *h)
+static void test_seg_load(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
 
@@ -70,7 +70,7 @@ static void test_seg_load(struct harness *h)
 
 /* CALL through a 32-bit call gate from ring 3 to ring 0, copying two
  * parameters, then RET 8 back. */
-static void test_call_gate(struct harness *h)
+static void test_call_gate(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     set_ring(h, 3);
@@ -143,7 +143,7 @@ static void test_call_gate(struct harness *h)
 }
 
 /* Interrupt and trap gates from ring 3, error codes, IRET back. */
-static void test_interrupt_gates(struct harness *h)
+static void test_interrupt_gates(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     put_idt_gate(h, 0x80, SEL_CODE0, 0x7200, DESC_INT32, 3);
@@ -230,7 +230,8 @@ static void test_interrupt_gates(struct harness *h)
 
 /* Deliver an event at CPL 0 through a 32-bit interrupt gate with the live
  * EFLAGS given; return the EFLAGS image the handler finds on its stack. */
-static uint32_t pushed_eflags(struct harness *h, int vector, enum intr_kind kind, uint32_t live)
+static uint32_t pushed_eflags(struct unit_machine *h, int vector, enum intr_kind kind,
+                              uint32_t live)
 {
     struct cpu *cpu = h->cpu;
     set_ring(h, 0);
@@ -244,7 +245,7 @@ static uint32_t pushed_eflags(struct harness *h, int vector, enum intr_kind kind
 }
 
 /* RF in the EFLAGS image of an event handler (SDM vol. 3, 17.3.1.1). */
-static void test_resume_flag(struct harness *h)
+static void test_resume_flag(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     uint8_t idt[256 * 8];
@@ -308,7 +309,7 @@ static void test_resume_flag(struct harness *h)
 
 /* IRET from ring 0 into a V86 task, INT n and an exception back to ring 0,
  * and the IOPL-sensitive instructions. */
-static void test_v86(struct harness *h)
+static void test_v86(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     static const uint32_t frame[9] = { 0x100, 0x2000, FL_VM | FL_IF | FL_IOPL | 2, 0xfffe,
@@ -367,7 +368,7 @@ static void test_v86(struct harness *h)
     cpu_set_eflags(cpu, 0);
 }
 
-static void test_real_mode(struct harness *h)
+static void test_real_mode(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, 0, 4);
@@ -415,7 +416,7 @@ static void test_real_mode(struct harness *h)
 
 int main(void)
 {
-    struct harness h;
+    struct unit_machine h;
     harness_init(&h);
     test_seg_cache(&h);
     test_seg_load(&h);
@@ -424,7 +425,6 @@ int main(void)
     test_resume_flag(&h);
     test_v86(&h);
     test_real_mode(&h);
-    int rc = harness_report(&h, "system_transfer");
-    harness_free(&h);
-    return rc;
+    unit_machine_free(&h);
+    return UNIT_REPORT(&h);
 }

@@ -16,14 +16,14 @@
 #define IOMAP_BASE_VME 0x88u
 #define REDIR_BITMAP (TSS_BASE + IOMAP_BASE_VME - 32)
 
-static uint32_t sp16(struct harness *h)
+static uint32_t sp16(struct unit_machine *h)
 {
     return (uint32_t)h->cpu->regs[R_ESP] & 0xffff;
 }
 
 /* Enter V86 mode at V86_CS:0100 with the stack at V86_SS:V86_SP through an
  * IRET from ring 0, as a monitor does. */
-static void enter_v86(struct harness *h, uint32_t eflags)
+static void enter_v86(struct unit_machine *h, uint32_t eflags)
 {
     struct cpu *cpu = h->cpu;
     const uint32_t frame[9] = { 0x100, V86_CS, eflags | FL_VM, V86_SP, V86_SS, 0, 0, 0, 0 };
@@ -36,14 +36,14 @@ static void enter_v86(struct harness *h, uint32_t eflags)
 }
 
 /* Back to ring 0 with clear flags (VM first, so set_ring sees CPL 0). */
-static void leave(struct harness *h)
+static void leave(struct unit_machine *h)
 {
     cpu_set_eflags(h->cpu, 0);
     set_ring(h, 0);
     h->cpu->cr4 = 0;
 }
 
-static void test_cr4_and_cpuid(struct harness *h)
+static void test_cr4_and_cpuid(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(4, R_EAX, 4);
@@ -65,7 +65,7 @@ static void test_cr4_and_cpuid(struct harness *h)
 
 /* Without CR4.VME, IOPL below 3 makes every IF-sensitive instruction trap,
  * whatever CR4.PVI says (PVI is for protected mode only). */
-static void test_v86_without_vme(struct harness *h)
+static void test_v86_without_vme(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, 0, 2);
@@ -84,7 +84,7 @@ static void test_v86_without_vme(struct harness *h)
 
 /* VME with IOPL 0: CLI and STI work on VIF, and STI faults while VIP is
  * set. */
-static void test_vme_cli_sti(struct harness *h)
+static void test_vme_cli_sti(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, 0, 2);
@@ -118,7 +118,7 @@ static void test_vme_cli_sti(struct harness *h)
 }
 
 /* Does a 16-bit POPF of image raise #GP(0) and leave EFLAGS alone? */
-static bool popf16_traps(struct harness *h, uint16_t image)
+static bool popf16_traps(struct unit_machine *h, uint16_t image)
 {
     struct insn in = insn_reg(0, 0, 2);
     uint32_t before = cpu_get_eflags(h->cpu);
@@ -130,7 +130,7 @@ static bool popf16_traps(struct harness *h, uint16_t image)
 
 /* VME with IOPL 0: 16-bit PUSHF shows VIF as IF and IOPL as 3; 16-bit
  * POPF loads VIF from IF and keeps IF and IOPL; the 32-bit forms trap. */
-static void test_vme_pushf_popf(struct harness *h)
+static void test_vme_pushf_popf(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in16 = insn_reg(0, 0, 2), in32 = insn_reg(0, 0, 4);
@@ -183,7 +183,7 @@ static void test_vme_pushf_popf(struct harness *h)
 /* VME with IOPL 0: a 16-bit IRET pops IP, CS and FLAGS, loading VIF from
  * the image's IF; the 32-bit form and the faulting images trap without
  * changing CS:IP. */
-static void test_vme_iret(struct harness *h)
+static void test_vme_iret(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     enter_v86(h, FL_IF);
@@ -216,7 +216,7 @@ static void test_vme_iret(struct harness *h)
 }
 
 /* Mark every vector as going through the IDT except the listed one. */
-static void redirect_only(struct harness *h, int vector)
+static void redirect_only(struct unit_machine *h, int vector)
 {
     wr16(h, TSS_BASE + 0x66, IOMAP_BASE_VME);
     for (unsigned i = 0; i < 32; i++)
@@ -226,7 +226,7 @@ static void redirect_only(struct harness *h, int vector)
 }
 
 /* INT n from V86 code: methods 1 to 6 of SDM vol. 3, table 20-2. */
-static void test_int_methods(struct harness *h)
+static void test_int_methods(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, 0, 2);
@@ -318,7 +318,7 @@ static void test_int_methods(struct harness *h)
 
 /* CR4.PVI: CLI and STI at CPL 3 with IOPL below 3 work on VIF; other
  * instructions and other privilege levels keep their rules. */
-static void test_pvi(struct harness *h)
+static void test_pvi(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     struct insn in = insn_reg(0, 0, 4);
@@ -349,7 +349,7 @@ static void test_pvi(struct harness *h)
 }
 
 /* Model-specific registers a P6 guest reads at boot. */
-static uint64_t rdmsr(struct harness *h, uint32_t index, int *vector)
+static uint64_t rdmsr(struct unit_machine *h, uint32_t index, int *vector)
 {
     struct insn in = insn_reg(0, 0, 4);
     h->cpu->regs[R_ECX] = index;
@@ -358,7 +358,7 @@ static uint64_t rdmsr(struct harness *h, uint32_t index, int *vector)
     return ((uint64_t)(uint32_t)h->cpu->regs[R_EDX] << 32) | (uint32_t)h->cpu->regs[R_EAX];
 }
 
-static int wrmsr(struct harness *h, uint32_t index, uint64_t value)
+static int wrmsr(struct unit_machine *h, uint32_t index, uint64_t value)
 {
     struct insn in = insn_reg(0, 0, 4);
     h->cpu->regs[R_ECX] = index;
@@ -367,7 +367,7 @@ static int wrmsr(struct harness *h, uint32_t index, uint64_t value)
     return TRY(h, exec_WRMSR(h->cpu, &in));
 }
 
-static void test_p6_msrs(struct harness *h)
+static void test_p6_msrs(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
     int vector;
@@ -444,7 +444,7 @@ static void test_p6_msrs(struct harness *h)
 
 int main(void)
 {
-    struct harness h;
+    struct unit_machine h;
     harness_init(&h);
     test_cr4_and_cpuid(&h);
     test_v86_without_vme(&h);
@@ -454,7 +454,6 @@ int main(void)
     test_int_methods(&h);
     test_pvi(&h);
     test_p6_msrs(&h);
-    int rc = harness_report(&h, "system_vme");
-    harness_free(&h);
-    return rc;
+    unit_machine_free(&h);
+    return UNIT_REPORT(&h);
 }
