@@ -9,6 +9,9 @@
  * double-fault rules of SDM vol. 3, 6.15, table 6-5.
  */
 #include "breakpoint.h"
+#include <stddef.h>
+#include <string.h>
+
 #include "decode.h"
 #include "exec.h"
 #include "fault.h"
@@ -170,6 +173,16 @@ static void check_interrupts(struct cpu *cpu)
     }
 }
 
+/* Anything in the event group of struct cpu set? One load for all. */
+static inline bool events_pending(const struct cpu *cpu)
+{
+    uint64_t group;
+    memcpy(&group, (const void *)&cpu->intr_line, sizeof(group));
+    return group != 0;
+}
+_Static_assert(offsetof(struct cpu, events_unused) + 2 - offsetof(struct cpu, intr_line) == 8,
+               "the run loop's event group must be eight bytes");
+
 static bool is_software_interrupt(unsigned op)
 {
     return op == OP_INT_I || op == OP_INT3 || op == OP_INTO || op == OP_INT1;
@@ -257,9 +270,7 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
          * when this call returns right after STI or MOV SS. */
         if (cpu->run_budget == 0)
             return CPU_EXIT_BUDGET;
-        /* One test for everything that is rarely pending. */
-        if (__builtin_expect(cpu->exit_request | cpu->inhibit_irq | cpu->nmi_pending |
-                             cpu->intr_line | cpu->halted | cpu->bp_hits, 0)) {
+        if (__builtin_expect(events_pending(cpu), 0)) {
             if (cpu->exit_request) {
                 cpu->exit_request = false;
                 return CPU_EXIT_REQUEST;

@@ -131,10 +131,8 @@ struct cpu {
     /* Debug breakpoints: which of DR0-DR3 are enabled instruction, data
      * and I/O breakpoints, derived from DR7, DR0-DR3 and CR4.DE by
      * bp_update() (cpu/breakpoint.h), so that the fast paths stay free of
-     * them; and B0-B3 of the data and I/O breakpoints hit since the last
-     * instruction boundary, reported as a trap at the next one. */
+     * them. The hits are with the events below. */
     uint8_t bp_exec_mask, bp_data_mask, bp_io_mask;
-    uint8_t bp_hits;
     unsigned cpl;
 
     uint64_t tsc_offset; /* TSC = icount + tsc_offset */
@@ -143,13 +141,19 @@ struct cpu {
     uint64_t apic_base;
     uint64_t mc_ctl[5]; /* machine-check bank control MSRs (MCi_CTL) */
 
-    /* Interrupt inputs. */
-    bool intr_line;       /* INTR pin level from the interrupt controller */
-    bool nmi_pending;     /* an NMI edge not yet delivered */
-    bool nmi_blocked;     /* inside an NMI handler until the next IRET */
-    bool inhibit_irq;     /* one-instruction shadow after STI, MOV SS, POP SS */
+    /* Events the run loop looks at between instructions. They share one
+     * aligned eight-byte group so that "nothing pending", the common case,
+     * is a single load (cpu/interp.c). */
+    _Alignas(8) bool intr_line; /* INTR pin level from the interrupt controller */
+    bool nmi_pending;           /* an NMI edge not yet delivered */
+    bool inhibit_irq;           /* one-instruction shadow after STI, MOV SS, POP SS */
     bool halted;
     volatile bool exit_request;
+    uint8_t bp_hits;            /* B0-B3 of data and I/O breakpoints hit since the
+                                   last instruction boundary, trapped at the next */
+    uint8_t events_unused[2];   /* zero: completes the group */
+
+    bool nmi_blocked; /* inside an NMI handler until the next IRET */
     struct cpu_intc intc;
 
     /* Exception bookkeeping for the double-fault rules (SDM vol. 3, 6.15). */
