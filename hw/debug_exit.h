@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lintas/io.h"
+#include "lintas/state.h"
 
 /* QEMU's defaults for the device. */
 #define DEBUG_EXIT_DEFAULT_BASE 0x501
@@ -20,5 +21,9 @@ struct debug_exit *debug_exit_create(struct io_bus *io, uint16_t base, uint32_t 
                                      void (*request)(void *opaque, uint32_t status),
                                      void *opaque);
 void debug_exit_destroy(struct debug_exit *d);
+
+/* Its state section, with a struct debug_exit as the object: empty, as
+ * the device holds nothing the guest can see, and needs no reset. */
+extern const struct state_desc debug_exit_state_desc;
 
 #endif

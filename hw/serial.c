@@ -8,8 +8,9 @@
  * back end, or from THR in loopback mode.
  *
  * All device state is in struct serial_state: fixed-width fields, no host
- * pointers, so it can be saved and restored as it is.
+ * pointers, described once by serial_state_desc for reset, save and load.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "hw/serial.h"
@@ -53,8 +54,8 @@ struct serial_state {
     uint8_t rx_fifo[FIFO_SIZE];
     uint8_t rx_head, rx_count;
     uint8_t rbr;          /* the last byte read, which RBR keeps showing */
-    uint8_t thr_ipending; /* THR-empty interrupt not yet acknowledged */
-    uint8_t rx_timeout;   /* the line went idle with bytes below the trigger */
+    bool thr_ipending; /* THR-empty interrupt not yet acknowledged */
+    bool rx_timeout;   /* the line went idle with bytes below the trigger */
 };
 
 struct serial {
@@ -102,16 +103,21 @@ static void update_irq(struct serial *s)
     irq_set(&s->irq, gate && pending_iir(st) != IIR_NONE);
 }
 
-/* Recompute the modem inputs and latch the deltas MSR reports. In loopback
- * the outputs feed the inputs: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD.
- * Otherwise the back end looks like a connected, ready modem. */
+/* The modem inputs as the UART sees them. In loopback the outputs feed the
+ * inputs: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD. Otherwise the back end
+ * looks like a connected, ready modem. */
+static uint8_t modem_lines(uint8_t mcr)
+{
+    if (!(mcr & MCR_LOOP))
+        return MSR_CTS | MSR_DSR | MSR_DCD;
+    return ((mcr & MCR_RTS) ? MSR_CTS : 0) | ((mcr & MCR_DTR) ? MSR_DSR : 0) |
+           ((mcr & MCR_OUT1) ? MSR_RI : 0) | ((mcr & MCR_OUT2) ? MSR_DCD : 0);
+}
+
+/* Recompute the modem inputs and latch the deltas MSR reports. */
 static void update_modem_lines(struct serial_state *st)
 {
-    uint8_t lines = MSR_CTS | MSR_DSR | MSR_DCD;
-    if (st->mcr & MCR_LOOP) {
-        lines = ((st->mcr & MCR_RTS) ? MSR_CTS : 0) | ((st->mcr & MCR_DTR) ? MSR_DSR : 0) |
-                ((st->mcr & MCR_OUT1) ? MSR_RI : 0) | ((st->mcr & MCR_OUT2) ? MSR_DCD : 0);
-    }
+    uint8_t lines = modem_lines(st->mcr);
     uint8_t changed = lines ^ st->msr_lines;
     if (changed & MSR_CTS)
         st->msr_deltas |= MSR_DCTS;
@@ -128,12 +134,12 @@ static void rx_clear(struct serial_state *st)
 {
     st->rx_head = 0;
     st->rx_count = 0;
-    st->rx_timeout = 0;
+    st->rx_timeout = false;
 }
 
 static void receive(struct serial_state *st, uint8_t byte)
 {
-    st->rx_timeout = 0;
+    st->rx_timeout = false;
     if (st->rx_count == rx_capacity(st)) {
         st->lsr_errors |= LSR_OE; /* the byte in the shift register is lost */
         return;
@@ -156,7 +162,7 @@ static uint8_t read_reg(struct serial *s, unsigned reg)
             st->rbr = st->rx_fifo[st->rx_head];
             st->rx_head = (st->rx_head + 1) % FIFO_SIZE;
             st->rx_count--;
-            st->rx_timeout = 0;
+            st->rx_timeout = false;
         }
         v = st->rbr;
         break;
@@ -166,7 +172,7 @@ static uint8_t read_reg(struct serial *s, unsigned reg)
         v = pending_iir(st);
         /* Reading IIR acknowledges a THR-empty interrupt it reports. */
         if (v == IIR_THRE)
-            st->thr_ipending = 0;
+            st->thr_ipending = false;
         if (st->fcr & FCR_ENABLE)
             v |= IIR_FIFO;
         break;
@@ -221,7 +227,7 @@ static void write_reg(struct serial *s, unsigned reg, uint8_t v)
             chardev_write(s->chr, &v, 1);
         /* Writing THR acknowledges its interrupt, but the byte leaves at
          * once, so THR is empty again and the interrupt is due again. */
-        st->thr_ipending = 1;
+        st->thr_ipending = true;
         break;
     case REG_IER:
         if (dlab) {
@@ -230,7 +236,7 @@ static void write_reg(struct serial *s, unsigned reg, uint8_t v)
         }
         /* Enabling the THR-empty interrupt while THR is empty raises it. */
         if ((v & IER_ETBEI) && !(st->ier & IER_ETBEI))
-            st->thr_ipending = 1;
+            st->thr_ipending = true;
         st->ier = v & 0x0f;
         break;
     case REG_IIR_FCR:
@@ -277,21 +283,79 @@ static const struct io_ops serial_io_ops = {
     .write = serial_io_write,
 };
 
+/* Values the loader accepts only when the registers could hold them, so
+ * that a bad state file cannot index past the FIFO or set bits the guest
+ * could never set. */
+static int serial_post_load(void *obj, char *err, size_t errlen)
+{
+    struct serial *s = obj;
+    const struct serial_state *st = &s->st;
+    const char *why = NULL;
+
+    if (st->ier & ~0x0f)
+        why = "IER has reserved bits set";
+    else if (st->mcr & ~MCR_MASK)
+        why = "MCR has reserved bits set";
+    else if ((st->fcr & ~(FCR_ENABLE | FCR_DMA | FCR_TRIGGER)) ||
+             (st->fcr && !(st->fcr & FCR_ENABLE)))
+        why = "FCR holds bits a write cannot leave";
+    else if (st->lsr_errors & ~LSR_ERRORS)
+        why = "LSR errors hold non-error bits";
+    else if (st->msr_lines != modem_lines(st->mcr))
+        why = "MSR lines disagree with MCR";
+    else if (st->msr_deltas & ~(MSR_DCTS | MSR_DDSR | MSR_TERI | MSR_DDCD))
+        why = "MSR deltas hold line bits";
+    else if (st->rx_head >= FIFO_SIZE || st->rx_count > rx_capacity(st))
+        why = "receive FIFO position out of range";
+    if (why) {
+        snprintf(err, errlen, "serial 0x%03x: %s", s->base, why);
+        return -1;
+    }
+    update_irq(s);
+    return 0;
+}
+
+#define SERIAL_FIELD(member, reset) STATE_FIELD(struct serial, st.member, reset)
+
+/* Power-on values (datasheet table III); the divisor latches start at
+ * 9600 baud from the PC's 1.8432 MHz clock. */
+static const struct state_field serial_fields[] = {
+    SERIAL_FIELD(ier, 0),
+    SERIAL_FIELD(lcr, 0),
+    SERIAL_FIELD(mcr, 0),
+    SERIAL_FIELD(fcr, 0),
+    SERIAL_FIELD(scr, 0),
+    SERIAL_FIELD(dll, 12),
+    SERIAL_FIELD(dlm, 0),
+    SERIAL_FIELD(lsr_errors, 0),
+    SERIAL_FIELD(msr_lines, MSR_CTS | MSR_DSR | MSR_DCD),
+    SERIAL_FIELD(msr_deltas, 0),
+    STATE_ARRAY(struct serial, st.rx_fifo, 0),
+    SERIAL_FIELD(rx_head, 0),
+    SERIAL_FIELD(rx_count, 0),
+    SERIAL_FIELD(rbr, 0),
+    SERIAL_FIELD(thr_ipending, false),
+    SERIAL_FIELD(rx_timeout, false),
+};
+
+const struct state_desc serial_state_desc = {
+    .name = "serial",
+    .version = 1,
+    .fields = serial_fields,
+    .field_count = sizeof(serial_fields) / sizeof(serial_fields[0]),
+    .post_load = serial_post_load,
+};
+
 void serial_reset(struct serial *s)
 {
-    struct serial_state *st = &s->st;
-    /* Master reset clears everything but RBR, THR, SCR and the divisor
-     * latches (datasheet table III). */
-    st->ier = 0;
-    st->lcr = 0;
-    st->mcr = 0;
-    st->fcr = 0;
-    st->lsr_errors = 0;
-    st->msr_deltas = 0;
-    st->thr_ipending = 0;
-    rx_clear(st);
-    update_modem_lines(st);
-    st->msr_deltas = 0;
+    /* Master reset leaves RBR, THR, SCR and the divisor latches alone
+     * (datasheet table III); the rest takes its power-on value. */
+    struct serial_state kept = s->st;
+    state_reset(&serial_state_desc, s);
+    s->st.rbr = kept.rbr;
+    s->st.scr = kept.scr;
+    s->st.dll = kept.dll;
+    s->st.dlm = kept.dlm;
     update_irq(s);
 }
 
@@ -305,8 +369,8 @@ struct serial *serial_create(struct io_bus *io, uint16_t base, struct chardev *c
     s->irq = irq;
     s->log = log;
     s->base = base;
-    s->st.dll = 12; /* 9600 baud from the PC's 1.8432 MHz clock */
-    serial_reset(s);
+    state_reset(&serial_state_desc, s);
+    update_irq(s);
     if (io_register(io, base, 8, &serial_io_ops, s) < 0) {
         free(s);
         return NULL;
@@ -334,6 +398,6 @@ void serial_poll(struct serial *s)
      * has been idle for at least one poll, which stands in for the four
      * character times of the datasheet's timeout. */
     if (!got && st->rx_count > 0 && (st->fcr & FCR_ENABLE))
-        st->rx_timeout = 1;
+        st->rx_timeout = true;
     update_irq(s);
 }

@@ -10,6 +10,7 @@
 #include "lintas/io.h"
 #include "lintas/irq.h"
 #include "lintas/log.h"
+#include "lintas/state.h"
 
 struct serial;
 
@@ -22,6 +23,11 @@ void serial_destroy(struct serial *s);
 
 /* Master reset (the board's RESET line). */
 void serial_reset(struct serial *s);
+
+/* The UART's registers and receive FIFO, for state_save and state_load
+ * with a struct serial as the object. Loading raises or lowers the IRQ
+ * line to match the loaded registers. */
+extern const struct state_desc serial_state_desc;
 
 /* Move input waiting in the back end into the receiver. */
 void serial_poll(struct serial *s);
