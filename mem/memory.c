@@ -1,6 +1,6 @@
 /*
  * Guest physical memory: a page-granular map from physical addresses to
- * regions (RAM or a device's MMIO window).
+ * regions (RAM, ROM or a device's MMIO window).
  *
  * The map is a two-level table indexed by page number, so a lookup is two
  * loads and the address space can grow past 4 GiB (PAE's 36-bit physical
@@ -12,6 +12,12 @@
  *
  * RAM is one anonymous mapping reserved without committing host memory, so
  * a large -m costs only the pages the guest touches.
+ *
+ * Below 1 MiB each page can be shadowed, as a PC chipset's PAM registers do
+ * for the BIOS areas: reads then come from a ROM view instead of RAM, or
+ * writes are dropped instead of reaching RAM. The shadow flags are checked
+ * before the region map, so a page keeps its RAM region and only its
+ * routing changes.
  */
 #include <string.h>
 #include <stdlib.h>
@@ -27,13 +33,18 @@
 #define L1_SIZE (1u << (PHYS_BITS - PAGE_SHIFT - L2_BITS))
 #define PHYS_LIMIT (1ull << PHYS_BITS)
 #define MAX_REGIONS 255 /* region numbers are bytes; 0 means unassigned */
+#define SHADOW_LIMIT 0x100000u
+#define SHADOW_PAGES (SHADOW_LIMIT >> PAGE_SHIFT)
 
-enum region_kind { REGION_RAM, REGION_MMIO };
+enum region_kind { REGION_RAM, REGION_ROM, REGION_MMIO };
+
+/* Shadow flags of a page below 1 MiB; 0 is plain RAM. */
+enum { SHADOW_READ_ROM = 1, SHADOW_WRITE_DROP = 2 };
 
 struct region {
     uint64_t base, size;
     enum region_kind kind;
-    uint8_t *host; /* RAM: host address of base */
+    uint8_t *host; /* RAM, ROM: host address of base (ROM owns its copy) */
     const struct mmio_ops *ops;
     void *opaque;
 };
@@ -46,6 +57,8 @@ struct phys_mem {
     unsigned nregions;
     struct region regions[MAX_REGIONS + 1]; /* [0] unused */
     uint8_t *map[L1_SIZE];                  /* region number per page */
+    uint8_t shadow[SHADOW_PAGES];           /* SHADOW_* flags per page */
+    uint8_t *shadow_rom[SHADOW_PAGES];      /* ROM view per page, or NULL */
 };
 
 static const struct region *lookup(const struct phys_mem *mem, uint64_t paddr)
@@ -58,6 +71,25 @@ static const struct region *lookup(const struct phys_mem *mem, uint64_t paddr)
         return NULL;
     unsigned n = l2[page & (L2_SIZE - 1)];
     return n ? &mem->regions[n] : NULL;
+}
+
+/* Do the shadow flags take this access? If so, *host is the page the bytes
+ * come from, or NULL when a read gives all ones or a write is dropped. */
+static bool shadowed(const struct phys_mem *mem, uint64_t paddr, bool write, uint8_t **host)
+{
+    if (paddr >= SHADOW_LIMIT)
+        return false;
+    unsigned page = (unsigned)(paddr >> PAGE_SHIFT);
+    if (!(mem->shadow[page] & (write ? SHADOW_WRITE_DROP : SHADOW_READ_ROM)))
+        return false;
+    *host = write ? NULL : mem->shadow_rom[page];
+    return true;
+}
+
+/* Does anything answer at paddr: a region, or shadow routing? */
+static bool mapped(const struct phys_mem *mem, uint64_t paddr)
+{
+    return lookup(mem, paddr) || (paddr < SHADOW_LIMIT && mem->shadow[paddr >> PAGE_SHIFT]);
 }
 
 /* Claim [base, base+size) for a new region; all pages must be free. */
@@ -112,6 +144,9 @@ void mem_destroy(struct phys_mem *mem)
 {
     if (!mem)
         return;
+    for (unsigned i = 1; i <= mem->nregions; i++)
+        if (mem->regions[i].kind == REGION_ROM)
+            free(mem->regions[i].host);
     for (unsigned i = 0; i < L1_SIZE; i++)
         free(mem->map[i]);
     if (mem->ram)
@@ -141,12 +176,62 @@ int mem_map_mmio(struct phys_mem *mem, uint64_t base, uint64_t size,
     return add_region(mem, &r);
 }
 
+int mem_map_rom(struct phys_mem *mem, uint64_t base, uint64_t size, const void *data)
+{
+    if (size == 0 || size > SIZE_MAX)
+        return -1;
+    uint8_t *copy = malloc((size_t)size);
+    if (!copy)
+        return -1;
+    memcpy(copy, data, (size_t)size);
+    struct region r = { .base = base, .size = size, .kind = REGION_ROM, .host = copy };
+    if (add_region(mem, &r) < 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+static bool shadow_range_ok(uint64_t base, uint64_t size)
+{
+    return size > 0 && base < SHADOW_LIMIT && size <= SHADOW_LIMIT - base &&
+           !((base | size) & (GUEST_PAGE_SIZE - 1));
+}
+
+int mem_set_shadow(struct phys_mem *mem, uint64_t base, uint64_t size, bool read_ram,
+                   bool write_ram)
+{
+    if (!shadow_range_ok(base, size))
+        return -1;
+    uint8_t flags = (read_ram ? 0 : SHADOW_READ_ROM) | (write_ram ? 0 : SHADOW_WRITE_DROP);
+    for (uint64_t p = base >> PAGE_SHIFT; p < (base + size) >> PAGE_SHIFT; p++)
+        mem->shadow[p] = flags;
+    return 0;
+}
+
+int mem_shadow_rom(struct phys_mem *mem, uint64_t base, uint64_t size, uint64_t rom_addr)
+{
+    if (!shadow_range_ok(base, size) || (rom_addr & (GUEST_PAGE_SIZE - 1)))
+        return -1;
+    const struct region *r = lookup(mem, rom_addr);
+    if (!r || r->kind != REGION_ROM || size > r->base + r->size - rom_addr)
+        return -1;
+    uint8_t *host = r->host + (rom_addr - r->base);
+    for (uint64_t p = base >> PAGE_SHIFT; p < (base + size) >> PAGE_SHIFT; p++) {
+        mem->shadow_rom[p] = host;
+        host += GUEST_PAGE_SIZE;
+    }
+    return 0;
+}
+
 uint8_t *mem_host_page(struct phys_mem *mem, uint64_t paddr, bool write)
 {
-    (void)write; /* the map holds no ROM yet: every RAM page is writable */
     paddr &= mem->a20_mask;
+    uint8_t *host;
+    if (shadowed(mem, paddr, write, &host))
+        return host;
     const struct region *r = lookup(mem, paddr);
-    if (!r || r->kind != REGION_RAM)
+    if (!r || r->kind == REGION_MMIO || (r->kind == REGION_ROM && write))
         return NULL;
     return r->host + ((paddr & GUEST_PAGE_MASK) - r->base);
 }
@@ -172,14 +257,21 @@ static void log_write(const struct phys_mem *mem, const char *what, uint64_t pad
 
 static uint32_t read_one(struct phys_mem *mem, uint64_t paddr, unsigned size)
 {
+    uint32_t v = 0;
+    uint8_t *host;
+    if (shadowed(mem, paddr, false, &host)) {
+        if (!host)
+            return ones(size);
+        memcpy(&v, host + (paddr & (GUEST_PAGE_SIZE - 1)), size);
+        return v;
+    }
     const struct region *r = lookup(mem, paddr);
     if (!r) {
         log_read(mem, "unassigned", paddr, size);
         return ones(size);
     }
     uint64_t off = paddr - r->base;
-    if (r->kind == REGION_RAM) {
-        uint32_t v = 0;
+    if (r->kind != REGION_MMIO) {
         memcpy(&v, r->host + off, size);
         return v;
     }
@@ -192,6 +284,9 @@ static uint32_t read_one(struct phys_mem *mem, uint64_t paddr, unsigned size)
 
 static void write_one(struct phys_mem *mem, uint64_t paddr, uint32_t value, unsigned size)
 {
+    uint8_t *host;
+    if (shadowed(mem, paddr, true, &host))
+        return; /* the chipset drops writes to a write-protected segment */
     const struct region *r = lookup(mem, paddr);
     if (!r) {
         log_write(mem, "unassigned", paddr, value, size);
@@ -200,6 +295,8 @@ static void write_one(struct phys_mem *mem, uint64_t paddr, uint32_t value, unsi
     uint64_t off = paddr - r->base;
     if (r->kind == REGION_RAM)
         memcpy(r->host + off, &value, size);
+    else if (r->kind == REGION_ROM)
+        log_write(mem, "ROM", paddr, value, size);
     else if (r->ops->write)
         r->ops->write(r->opaque, off, value, size);
     else
@@ -221,7 +318,7 @@ static bool fits(const struct phys_mem *mem, uint64_t paddr, unsigned size)
 static bool any_mapped(const struct phys_mem *mem, uint64_t paddr, unsigned size)
 {
     for (unsigned i = 0; i < size; i++)
-        if (lookup(mem, (paddr + i) & mem->a20_mask))
+        if (mapped(mem, (paddr + i) & mem->a20_mask))
             return true;
     return false;
 }

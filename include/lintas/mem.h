@@ -41,8 +41,28 @@ uint8_t *mem_ram(struct phys_mem *mem);
 int mem_map_mmio(struct phys_mem *mem, uint64_t base, uint64_t size,
                  const struct mmio_ops *ops, void *opaque);
 
-/* Host pointer to the start of the page holding paddr when that page is RAM
- * the CPU may access directly (for writes, when it is writable), else NULL. */
+/* Map [base, base+size) to a copy of data's size bytes as ROM: reads return
+ * them, writes are dropped. Both page aligned. Returns 0, or -1 when the
+ * range is taken, the table is full or memory runs out. */
+int mem_map_rom(struct phys_mem *mem, uint64_t base, uint64_t size, const void *data);
+
+/* Shadow RAM below 1 MiB (the chipset's PAM routing). For the pages of
+ * [base, base+size), page aligned and below 1 MiB: reads come from RAM
+ * (read_ram) or from the ROM view set by mem_shadow_rom (all ones when
+ * there is none); writes go to RAM (write_ram) or are dropped. Every page
+ * starts as plain RAM. Returns 0, or -1 for a bad range. The CPU caches
+ * host pointers: whoever changes the routing must flush its TLB. */
+int mem_set_shadow(struct phys_mem *mem, uint64_t base, uint64_t size, bool read_ram,
+                   bool write_ram);
+
+/* The ROM seen through [base, base+size) below 1 MiB when shadow reads
+ * come from ROM: the bytes of the ROM region at rom_addr. Returns 0, or -1
+ * when the range is bad or rom_addr..+size is not inside one ROM region. */
+int mem_shadow_rom(struct phys_mem *mem, uint64_t base, uint64_t size, uint64_t rom_addr);
+
+/* Host pointer to the start of the page holding paddr when the CPU may
+ * access that page directly: RAM, or ROM for reads; for writes, only where
+ * writes reach RAM. Else NULL. */
 uint8_t *mem_host_page(struct phys_mem *mem, uint64_t paddr, bool write);
 
 /* Slow-path accesses of 1, 2 or 4 bytes; an access must not cross a page. */
