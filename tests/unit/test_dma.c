@@ -107,11 +107,8 @@ static void fill(uint8_t *buf, size_t len, uint8_t seed)
         buf[i] = (uint8_t)(seed + i * 7);
 }
 
-static void test_power_on(struct unit_tally *t)
+static void test_power_on(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     for (unsigned ch = 0; ch < DMA_CHANNELS; ch++)
         CHECK_CASE(t, dma_channel_masked(b->dma, ch), "channel %u", ch);
     CHECK(t, inb(b, STATUS1) == 0 && inb(b, STATUS2) == 0);
@@ -123,14 +120,10 @@ static void test_power_on(struct unit_tally *t)
     CHECK(t, inb(b, 0x80) == 0xff);
     static const struct io_ops none = { 0 };
     CHECK(t, io_register(b->io, 0x80, 1, &none, NULL) == 0);
-    bench_close(b);
 }
 
-static void test_floppy_read(struct unit_tally *t)
+static void test_floppy_read(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     program_ch2(b, 0x17c00, 511, M_WRITE);
     CHECK(t, !dma_channel_masked(b->dma, 2));
@@ -158,7 +151,6 @@ static void test_floppy_read(struct unit_tally *t)
     CHECK(t, inb(b, STATUS1) == 0x04);
     CHECK(t, inb(b, STATUS1) == 0x00);
     CHECK(t, dma_channel_write(b->dma, 2, sector, 1, &tc) == 0 && !tc);
-    bench_close(b);
 }
 
 static void test_floppy_write_and_direction(struct unit_tally *t)
@@ -196,11 +188,8 @@ out:
         fclose(log.out);
 }
 
-static void test_verify(struct unit_tally *t)
+static void test_verify(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, got[8] = { 0 };
     mem_write_block(b->mem, 0x5000, data, sizeof(data));
@@ -213,14 +202,10 @@ static void test_verify(struct unit_tally *t)
     mem_read_block(b->mem, 0x5000, got, sizeof(got));
     CHECK(t, memcmp(got, data, sizeof(data)) == 0);
     CHECK(t, in16(b, CLEAR_FF1, ADDR2) == 0x5008 && in16(b, CLEAR_FF1, COUNT2) == 0xffff);
-    bench_close(b);
 }
 
-static void test_decrement(struct unit_tally *t)
+static void test_decrement(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     program_ch2(b, 0x1003, 3, M_WRITE | M_DEC);
     uint8_t data[4] = { 0xa1, 0xa2, 0xa3, 0xa4 }, got[6];
@@ -238,14 +223,10 @@ static void test_decrement(struct unit_tally *t)
     CHECK(t, dma_channel_read(b->dma, 2, got, 4, &tc) == 4 && tc);
     CHECK(t, got[0] == 0x22 && got[1] == 0x11 && got[2] == 0x44 && got[3] == 0x33);
     CHECK(t, in16(b, CLEAR_FF1, ADDR2) == 0xfffd);
-    bench_close(b);
 }
 
-static void test_autoinit(struct unit_tally *t)
+static void test_autoinit(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     program_ch2(b, 0x8000, 3, M_WRITE | M_AUTO);
     uint8_t data[6] = { 1, 2, 3, 4, 5, 6 }, got[4];
@@ -262,14 +243,10 @@ static void test_autoinit(struct unit_tally *t)
     /* The next TC reloads the base count again. */
     CHECK(t, dma_channel_write(b->dma, 2, data, 2, &tc) == 2 && tc);
     CHECK(t, in16(b, CLEAR_FF1, COUNT2) == 3);
-    bench_close(b);
 }
 
-static void test_status_requests(struct unit_tally *t)
+static void test_status_requests(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     dma_set_dreq(b->dma, 2, true);
     dma_set_dreq(b->dma, 6, true);
@@ -294,14 +271,10 @@ static void test_status_requests(struct unit_tally *t)
     CHECK(t, dma_channel_write(b->dma, 1, &byte, 1, &tc) == 1 && tc);
     CHECK(t, inb(b, STATUS1) == 0x02);
     CHECK(t, inb(b, STATUS1) == 0x00);
-    bench_close(b);
 }
 
-static void test_masking(struct unit_tally *t)
+static void test_masking(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     /* Without the cascade open, controller 1 never gets the bus. */
     outb(b, CLEAR_MASK1, 0);
     CHECK(t, dma_channel_masked(b->dma, 2));
@@ -338,14 +311,10 @@ static void test_masking(struct unit_tally *t)
     CHECK(t, dma_channel_masked(b->dma, 8));
     uint8_t byte = 0;
     CHECK(t, dma_channel_read(b->dma, 9, &byte, 1, NULL) == 0);
-    bench_close(b);
 }
 
-static void test_flip_flop(struct unit_tally *t)
+static void test_flip_flop(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     out16(b, CLEAR_FF1, ADDR2, 0x1234);
     /* Reads and writes share the flip-flop. */
     outb(b, CLEAR_FF1, 0);
@@ -373,14 +342,10 @@ static void test_flip_flop(struct unit_tally *t)
      * low byte, then the next register, the count, at the high byte. */
     outb(b, CLEAR_FF1, 0);
     CHECK(t, io_read(b->io, ADDR2, 2) == 0xab01);
-    bench_close(b);
 }
 
-static void test_16bit(struct unit_tally *t)
+static void test_16bit(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     /* Channel 5: word address 0x0100 in page 0x13, whose bit 0 is not
      * used (A16 comes from the address): byte address 0x120200. */
@@ -422,14 +387,10 @@ static void test_16bit(struct unit_tally *t)
     CHECK(t, dma_channel_read(b->dma, 6, got, 4, &tc) == 4 && tc);
     CHECK(t, memcmp(got, src, 4) == 0);
     CHECK(t, in16(b, CLEAR_FF2, ADDR6) == 0x0001);
-    bench_close(b);
 }
 
-static void test_page_wrap(struct unit_tally *t)
+static void test_page_wrap(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     outb(b, MASK1, 0x04 | 1);
     out16(b, CLEAR_FF1, ADDR1, 0xfffe);
@@ -452,14 +413,10 @@ static void test_page_wrap(struct unit_tally *t)
         outb(b, port, (uint8_t)(port * 3));
     for (uint16_t port = 0x81; port <= 0x8f; port++)
         CHECK_CASE(t, inb(b, port) == (uint8_t)(port * 3), "port 0x%02x", port);
-    bench_close(b);
 }
 
-static void test_master_clear(struct unit_tally *t)
+static void test_master_clear(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_setup(b);
     program_ch2(b, 0x4000, 0, M_WRITE);
     outb(b, STATUS1, 0x10);
@@ -486,7 +443,6 @@ static void test_master_clear(struct unit_tally *t)
     CHECK(t, dma_channel_masked(b->dma, 2)); /* the cascade is masked again */
     dma_reset(b->dma);
     CHECK(t, in16(b, CLEAR_FF1, ADDR2) == 0 && inb(b, PAGE2) == 0);
-    bench_close(b);
 }
 
 struct service_probe {
@@ -504,11 +460,8 @@ static void service(void *opaque, unsigned channel)
     p->moved = dma_channel_write(p->dma, channel, data, sizeof(data), NULL);
 }
 
-static void test_service_hook(struct unit_tally *t)
+static void test_service_hook(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     struct service_probe p = { b->dma, 0, 0, 0 };
     dma_set_service(b->dma, 2, service, &p);
     bios_setup(b);
@@ -528,7 +481,6 @@ static void test_service_hook(struct unit_tally *t)
     dma_set_service(b->dma, 2, NULL, NULL);
     program_ch2(b, 0x6000, 1, M_WRITE);
     CHECK(t, p.calls == 1);
-    bench_close(b);
 }
 
 static void test_state(struct unit_tally *t)
@@ -604,22 +556,33 @@ static void test_ports_taken(struct unit_tally *t)
     io_destroy(io);
 }
 
+/* The tests that need one freshly created DMA pair, nothing else. */
+static void (*const with_bench[])(struct unit_tally *t, struct bench *b) = {
+    test_power_on,
+    test_floppy_read,
+    test_verify,
+    test_decrement,
+    test_autoinit,
+    test_status_requests,
+    test_masking,
+    test_flip_flop,
+    test_16bit,
+    test_page_wrap,
+    test_master_clear,
+    test_service_hook,
+};
+
 int main(void)
 {
     struct unit_tally t = { 0, 0 };
-    test_power_on(&t);
-    test_floppy_read(&t);
+    for (size_t i = 0; i < sizeof(with_bench) / sizeof(with_bench[0]); i++) {
+        struct bench *b = bench_open(&t, NULL);
+        if (b) {
+            with_bench[i](&t, b);
+            bench_close(b);
+        }
+    }
     test_floppy_write_and_direction(&t);
-    test_verify(&t);
-    test_decrement(&t);
-    test_autoinit(&t);
-    test_status_requests(&t);
-    test_masking(&t);
-    test_flip_flop(&t);
-    test_16bit(&t);
-    test_page_wrap(&t);
-    test_master_clear(&t);
-    test_service_hook(&t);
     test_state(&t);
     test_ports_taken(&t);
     return UNIT_REPORT(&t);

@@ -107,11 +107,8 @@ static void bios_init(struct bench *b, uint8_t master_icw4, uint8_t slave_icw4)
     init_chip(b, S_CMD, 0x11, 0x70, 0x02, slave_icw4);
 }
 
-static void test_power_on_and_reset(struct unit_tally *t)
+static void test_power_on_and_reset(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     CHECK(t, !b->intr.level);
     CHECK(t, inb(b, M_DATA) == 0 && inb(b, S_DATA) == 0);
     CHECK(t, inb(b, M_CMD) == 0 && isr(b, M_CMD) == 0);
@@ -133,14 +130,10 @@ static void test_power_on_and_reset(struct unit_tally *t)
     CHECK(t, inb(b, ELCR2) == 0);
     pulse_up(b, 3);
     CHECK(t, pic_inta(b->pic) == 0x03);
-    bench_close(b);
 }
 
-static void test_init_sequence(struct unit_tally *t)
+static void test_init_sequence(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     outb(b, M_DATA, 0xff);
     outb(b, S_DATA, 0xff);
     bios_init(b, 0x01, 0x01);
@@ -184,7 +177,6 @@ static void test_init_sequence(struct unit_tally *t)
     CHECK(t, inb(b, M_DATA) == 0xbf);
     pulse_up(b, 6);
     CHECK(t, pic_inta(b->pic) == 0x56);
-    bench_close(b);
 }
 
 static void test_8080_mode_logged(struct unit_tally *t)
@@ -207,11 +199,8 @@ static void test_8080_mode_logged(struct unit_tally *t)
     free(text);
 }
 
-static void test_masking(struct unit_tally *t)
+static void test_masking(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     outb(b, M_DATA, 0x02);
     irq(b, 1, true);
@@ -240,14 +229,10 @@ static void test_masking(struct unit_tally *t)
     outb(b, M_DATA, 0x00);
     CHECK(t, b->intr.level);
     CHECK(t, pic_inta(b->pic) == 0x70);
-    bench_close(b);
 }
 
-static void test_priority_eoi_nesting(struct unit_tally *t)
+static void test_priority_eoi_nesting(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     irq(b, 5, true);
     irq(b, 3, true);
@@ -284,14 +269,10 @@ static void test_priority_eoi_nesting(struct unit_tally *t)
     outb(b, M_CMD, EOI);
     outb(b, M_CMD, EOI);
     CHECK(t, isr(b, M_CMD) == 0x00);
-    bench_close(b);
 }
 
-static void test_auto_eoi(struct unit_tally *t)
+static void test_auto_eoi(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x03, 0x01);
     irq(b, 4, true);
     CHECK(t, pic_inta(b->pic) == 0x0c);
@@ -307,14 +288,10 @@ static void test_auto_eoi(struct unit_tally *t)
     irq(b, 10, true);
     CHECK(t, pic_inta(b->pic) == 0x72);
     CHECK(t, isr(b, M_CMD) == 0 && isr(b, S_CMD) == 0x04);
-    bench_close(b);
 }
 
-static void test_rotation(struct unit_tally *t)
+static void test_rotation(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     irq(b, 3, true);
     irq(b, 4, true);
@@ -371,14 +348,10 @@ static void test_rotation(struct unit_tally *t)
     pulse_up(b, 6);
     CHECK(t, pic_inta(b->pic) == 0x0e);
     CHECK(t, pic_inta(b->pic) == 0x08);
-    bench_close(b);
 }
 
-static void test_special_mask(struct unit_tally *t)
+static void test_special_mask(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     irq(b, 3, true);
     CHECK(t, pic_inta(b->pic) == 0x0b);
@@ -412,14 +385,10 @@ static void test_special_mask(struct unit_tally *t)
     outb(b, M_CMD, 0x28);
     pulse_up(b, 7);
     CHECK(t, b->intr.level);
-    bench_close(b);
 }
 
-static void test_poll(struct unit_tally *t)
+static void test_poll(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     irq(b, 6, true);
     CHECK(t, b->intr.level);
@@ -448,14 +417,10 @@ static void test_poll(struct unit_tally *t)
     CHECK(t, inb(b, S_CMD) == 0x85);
     CHECK(t, isr(b, M_CMD) == 0x04 && isr(b, S_CMD) == 0x20);
     CHECK(t, !b->intr.level);
-    bench_close(b);
 }
 
-static void test_read_registers(struct unit_tally *t)
+static void test_read_registers(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     CHECK(t, inb(b, M_CMD) == 0); /* IRR after initialization */
     outb(b, M_DATA, 0x08);
@@ -471,14 +436,10 @@ static void test_read_registers(struct unit_tally *t)
     CHECK(t, inb(b, M_DATA) == 0x08);
     /* A 16-bit read takes both registers. */
     CHECK(t, io_read(b->io, M_CMD, 2) == 0x0808);
-    bench_close(b);
 }
 
-static void test_cascade(struct unit_tally *t)
+static void test_cascade(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     irq(b, 10, true);
     CHECK(t, b->intr.level);
@@ -546,14 +507,10 @@ static void test_cascade(struct unit_tally *t)
     outb(b, M_CMD, EOI);
     pulse_up(b, 13);
     CHECK(t, pic_inta(b->pic) == 0xff);
-    bench_close(b);
 }
 
-static void test_edge_and_level(struct unit_tally *t)
+static void test_edge_and_level(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     /* Edge: a line held high asks once. */
     irq(b, 3, true);
@@ -593,14 +550,10 @@ static void test_edge_and_level(struct unit_tally *t)
     CHECK(t, pic_inta(b->pic) == 0x09);
     outb(b, M_CMD, EOI);
     CHECK(t, pic_inta(b->pic) == 0x09);
-    bench_close(b);
 }
 
-static void test_spurious(struct unit_tally *t)
+static void test_spurious(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     /* The request goes away before INTA; INT stays up until the CPU
      * answers and gets the default IR7 with no IS bit set. */
@@ -641,14 +594,10 @@ static void test_spurious(struct unit_tally *t)
     /* INTA with nothing at all pending. */
     CHECK(t, pic_inta(b->pic) == 0x0f);
     CHECK(t, isr(b, M_CMD) == 0);
-    bench_close(b);
 }
 
-static void test_intr_output(struct unit_tally *t)
+static void test_intr_output(struct unit_tally *t, struct bench *b)
 {
-    struct bench *b = bench_open(t, NULL);
-    if (!b)
-        return;
     bios_init(b, 0x01, 0x01);
     CHECK(t, !b->intr.level && b->intr.changes == 0);
     irq(b, 0, true);
@@ -667,7 +616,6 @@ static void test_intr_output(struct unit_tally *t)
     CHECK(t, b->intr.level);
     init_chip(b, M_CMD, 0x11, 0x08, 0x04, 0x01);
     CHECK(t, !b->intr.level);
-    bench_close(b);
 }
 
 static void test_state(struct unit_tally *t)
@@ -736,23 +684,34 @@ static void test_ports_taken(struct unit_tally *t)
     io_destroy(io);
 }
 
+/* The tests that need one freshly created PIC pair, nothing else. */
+static void (*const with_bench[])(struct unit_tally *t, struct bench *b) = {
+    test_power_on_and_reset,
+    test_init_sequence,
+    test_masking,
+    test_priority_eoi_nesting,
+    test_auto_eoi,
+    test_rotation,
+    test_special_mask,
+    test_poll,
+    test_read_registers,
+    test_cascade,
+    test_edge_and_level,
+    test_spurious,
+    test_intr_output,
+};
+
 int main(void)
 {
     struct unit_tally t = { 0, 0 };
-    test_power_on_and_reset(&t);
-    test_init_sequence(&t);
+    for (size_t i = 0; i < sizeof(with_bench) / sizeof(with_bench[0]); i++) {
+        struct bench *b = bench_open(&t, NULL);
+        if (b) {
+            with_bench[i](&t, b);
+            bench_close(b);
+        }
+    }
     test_8080_mode_logged(&t);
-    test_masking(&t);
-    test_priority_eoi_nesting(&t);
-    test_auto_eoi(&t);
-    test_rotation(&t);
-    test_special_mask(&t);
-    test_poll(&t);
-    test_read_registers(&t);
-    test_cascade(&t);
-    test_edge_and_level(&t);
-    test_spurious(&t);
-    test_intr_output(&t);
     test_state(&t);
     test_ports_taken(&t);
     return UNIT_REPORT(&t);
