@@ -29,6 +29,12 @@
 #define DR6_BS (1u << 14)
 #define DR6_BT (1u << 15)
 
+/* DR6 and DR7 reserved bits (SDM vol. 3, 17.2.3 and 17.2.4). */
+#define DR6_WRITABLE 0x0000e00fu
+#define DR6_FIXED 0xffff0ff0u
+#define DR7_FIXED_ONE 0x00000400u
+#define DR7_FIXED_ZERO 0x0000d800u
+
 /* Recompute the summary after DR0-DR3, DR7 or CR4.DE change; pages that
  * now hold a breakpoint lose their fast TLB tags. */
 void bp_update(struct cpu *cpu);

@@ -13,11 +13,6 @@
 #include "seg.h"
 #include "system.h"
 
-/* EFLAGS bits software can hold on a P6 (SDM vol. 1, 3.4.3); bit 1 is
- * always one. */
-#define EFLAGS_DEFINED (FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_RF | \
-                        FL_VM | FL_AC | FL_VIF | FL_VIP | FL_ID)
-
 struct cpu *cpu_create(struct phys_mem *mem, struct io_bus *io, const struct logger *log)
 {
     struct cpu *cpu = calloc(1, sizeof(*cpu));
@@ -72,7 +67,7 @@ void cpu_reset(struct cpu *cpu)
     cpu->cpl = 0;
     bp_update(cpu);
 
-    cpu->tsc_offset = -cpu->icount;
+    tsc_reset(cpu);
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
     cpu->apic_base = 0xfee00900; /* BSP, enabled, at the default base */
     for (unsigned i = 0; i < 5; i++)

@@ -8,6 +8,7 @@
  */
 #include "exec.h"
 #include "fault.h"
+#include "lintas/timer.h"
 #include "seg.h"
 #include "system.h"
 
@@ -77,9 +78,39 @@ static const struct cpuid_leaf cpuid_leaves[] = {
 };
 #define CPUID_MAX_LEAF (sizeof(cpuid_leaves) / sizeof(cpuid_leaves[0]) - 1)
 
+#define NS_PER_SEC 1000000000ull
+
+/* What the TSC counts before its offset: the virtual clock's time in
+ * CPU_TSC_HZ ticks, or without a clock the instructions retired. In icount
+ * mode the clock first learns the instructions this slice has retired so
+ * far, so the TSC moves on within a slice as it does across slices. */
+static uint64_t tsc_base(const struct cpu *cpu)
+{
+    if (!cpu->clock)
+        return cpu->icount;
+    vclock_account(cpu->clock, cpu->icount);
+    uint64_t ns = vclock_now(cpu->clock);
+    /* Seconds and the rest apart: exact, and free of overflow while
+     * CPU_TSC_HZ stays below 18 GHz. */
+    return ns / NS_PER_SEC * CPU_TSC_HZ + ns % NS_PER_SEC * CPU_TSC_HZ / NS_PER_SEC;
+}
+
 static uint64_t tsc_read(const struct cpu *cpu)
 {
-    return cpu->icount + cpu->tsc_offset;
+    return tsc_base(cpu) + cpu->tsc_offset;
+}
+
+void tsc_reset(struct cpu *cpu)
+{
+    cpu->tsc_offset = -tsc_base(cpu);
+}
+
+/* The TSC keeps its value and goes on from there at the clock's pace. */
+void cpu_set_clock(struct cpu *cpu, struct vclock *clock)
+{
+    uint64_t tsc = tsc_read(cpu);
+    cpu->clock = clock;
+    cpu->tsc_offset = tsc - tsc_base(cpu);
 }
 
 static void set_edx_eax(struct cpu *cpu, uint64_t v)
@@ -179,6 +210,17 @@ void exec_RDMSR(struct cpu *cpu, const struct insn *in)
     set_edx_eax(cpu, v);
 }
 
+const char *msr_state_error(const struct cpu *cpu)
+{
+    if ((cpu->apic_base & ~(APIC_BASE_WRITABLE | APIC_BASE_BSP)) ||
+        !(cpu->apic_base & APIC_BASE_BSP))
+        return "IA32_APIC_BASE has reserved bits set or the BSP flag clear";
+    for (unsigned bank = 0; bank < MC_BANKS; bank++)
+        if (cpu->mc_ctl[bank] != 0 && cpu->mc_ctl[bank] != ~0ull)
+            return "an MCi_CTL is neither all zeros nor all ones";
+    return NULL;
+}
+
 void exec_WRMSR(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
@@ -196,7 +238,7 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
     case MSR_TSC:
         /* P6 writes only the low 32 bits and clears the rest (SDM vol. 3,
          * 17.17). */
-        cpu->tsc_offset = (uint64_t)lo - cpu->icount;
+        cpu->tsc_offset = (uint64_t)lo - tsc_base(cpu);
         break;
     case MSR_APIC_BASE:
         if (v & ~(APIC_BASE_WRITABLE | APIC_BASE_BSP))

@@ -6,6 +6,7 @@
 #include "exec.h"
 #include "fault.h"
 #include "lintas/io.h"
+#include "lintas/timer.h"
 #include "seg.h"
 #include "system.h"
 
@@ -35,12 +36,33 @@ void io_check_permission(struct cpu *cpu, uint16_t port, unsigned size)
         cpu_fault(cpu, EXC_GP, 0);
 }
 
+/* A device sees the virtual time of the instruction that reaches it: in
+ * icount mode the clock learns the instructions retired so far in this
+ * slice first. */
+static void sync_clock(struct cpu *cpu)
+{
+    if (cpu->clock)
+        vclock_account(cpu->clock, cpu->icount);
+}
+
+uint32_t cpu_port_read(struct cpu *cpu, uint16_t port, unsigned size)
+{
+    sync_clock(cpu);
+    return io_read(cpu->io, port, size);
+}
+
+void cpu_port_write(struct cpu *cpu, uint16_t port, uint32_t value, unsigned size)
+{
+    sync_clock(cpu);
+    io_write(cpu->io, port, value, size);
+}
+
 static void port_in(struct cpu *cpu, uint16_t port, unsigned size)
 {
     io_check_permission(cpu, port, size);
     if (cpu->bp_io_mask)
         bp_io_access(cpu, port, size);
-    reg_write(cpu, R_EAX, io_read(cpu->io, port, size), size);
+    reg_write(cpu, R_EAX, cpu_port_read(cpu, port, size), size);
 }
 
 static void port_out(struct cpu *cpu, uint16_t port, unsigned size)
@@ -48,7 +70,7 @@ static void port_out(struct cpu *cpu, uint16_t port, unsigned size)
     io_check_permission(cpu, port, size);
     if (cpu->bp_io_mask)
         bp_io_access(cpu, port, size);
-    io_write(cpu->io, port, reg_read(cpu, R_EAX, size), size);
+    cpu_port_write(cpu, port, reg_read(cpu, R_EAX, size), size);
 }
 
 void exec_IN_I(struct cpu *cpu, const struct insn *in)

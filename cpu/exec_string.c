@@ -147,7 +147,7 @@ static inline bool ins_element(struct cpu *cpu, const struct insn *in, const str
     vprobe_write(cpu, SEG_ES, di, s->size);
     if (cpu->bp_io_mask)
         bp_io_access(cpu, port, s->size);
-    vwrite(cpu, SEG_ES, di, io_read(cpu->io, port, s->size), s->size);
+    vwrite(cpu, SEG_ES, di, cpu_port_read(cpu, port, s->size), s->size);
     areg_advance(cpu, R_EDI, s);
     return true;
 }
@@ -157,7 +157,7 @@ static inline bool outs_element(struct cpu *cpu, const struct insn *in, const st
     uint32_t v = vread(cpu, in->seg, areg(cpu, R_ESI, s), s->size);
     if (cpu->bp_io_mask)
         bp_io_access(cpu, (uint16_t)cpu->regs[R_EDX], s->size);
-    io_write(cpu->io, (uint16_t)cpu->regs[R_EDX], v, s->size);
+    cpu_port_write(cpu, (uint16_t)cpu->regs[R_EDX], v, s->size);
     areg_advance(cpu, R_ESI, s);
     return true;
 }

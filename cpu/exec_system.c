@@ -11,20 +11,9 @@
 #include "seg.h"
 #include "system.h"
 
-/* CR0 bits a P6 implements; ET is hard-wired to 1 (SDM vol. 3, 2.5). */
-#define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | \
-                      CR0_NW | CR0_CD | CR0_PG)
-/* CR4 bits for the features CPUID reports. MCE only enables #MC, which no
- * machine check ever raises. */
-#define CR4_VALID (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE)
 /* Writing these bits changes how linear addresses translate. */
 #define CR4_PAGING_BITS (CR4_PSE | CR4_PGE | CR4_PAE)
 
-/* DR6 and DR7 reserved bits (SDM vol. 3, 17.2.3 and 17.2.4). */
-#define DR6_WRITABLE 0x0000e00fu
-#define DR6_FIXED 0xffff0ff0u
-#define DR7_FIXED_ONE 0x00000400u
-#define DR7_FIXED_ZERO 0x0000d800u
 #define DR7_GD (1u << 13)
 
 /* The LDT, TR and descriptor-query instructions do not exist in real and

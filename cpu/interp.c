@@ -241,6 +241,14 @@ static void step(struct cpu *cpu)
         debug_trap(cpu, DR6_BS);
 }
 
+void cpu_limit_run(struct cpu *cpu, uint64_t insns)
+{
+    if (insns == 0)
+        insns = 1;
+    if (cpu->run_budget > insns)
+        cpu->run_budget = insns;
+}
+
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->run_budget = max_insns;
@@ -256,6 +264,10 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
             cpu->exc_depth_vector = -1;
             return CPU_EXIT_EXCEPTION;
         }
+        /* A delivery counts as an instruction, so that under -icount time
+         * moves on even for a guest that faults again and again without
+         * completing one. */
+        cpu->icount++;
         if (!deliver_exception(cpu)) {
             cpu->exc_depth_vector = -1;
             cpu->halted = true;

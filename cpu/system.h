@@ -11,6 +11,17 @@
 #include "lintas/cpu.h"
 #include "seg.h"
 
+/* EFLAGS bits software can hold on a P6 (SDM vol. 1, 3.4.3); bit 1 is
+ * always one. */
+#define EFLAGS_DEFINED (FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_RF | \
+                        FL_VM | FL_AC | FL_VIF | FL_VIP | FL_ID)
+/* CR0 bits a P6 implements; ET is hard-wired to 1 (SDM vol. 3, 2.5). */
+#define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | \
+                      CR0_NW | CR0_CD | CR0_PG)
+/* CR4 bits for the features CPUID reports. MCE only enables #MC, which no
+ * machine check ever raises. */
+#define CR4_VALID (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE)
+
 /* Far JMP/CALL to sel:off in any mode, through call gates and task gates
  * and to TSS descriptors (SDM vol. 2, CALL and JMP). osize is the operand
  * size of the instruction (2 or 4). */
@@ -74,10 +85,22 @@ void frame_commit(struct cpu *cpu, const struct stack_frame *f);
  * 18.5). Real mode always may. */
 void io_check_permission(struct cpu *cpu, uint16_t port, unsigned size);
 
+/* Port accesses of IN, OUT, INS and OUTS, at the current virtual time. */
+uint32_t cpu_port_read(struct cpu *cpu, uint16_t port, unsigned size);
+void cpu_port_write(struct cpu *cpu, uint16_t port, uint32_t value, unsigned size);
+
 /* Write EFLAGS as POPF/IRET do at the current privilege: IOPL only at CPL 0,
  * IF only when CPL <= IOPL, VM and RF never through POPF. mask selects the
  * bits the instruction may touch (16-bit forms leave the high half). */
 void eflags_write_checked(struct cpu *cpu, uint32_t value, uint32_t mask);
+
+/* The time-stamp counter restarts from 0, as at RESET (SDM vol. 3,
+ * 17.17). */
+void tsc_reset(struct cpu *cpu);
+
+/* Why the model-specific registers held in struct cpu (APIC base, MCi_CTL)
+ * have values no WRMSR could write, or NULL when they are fine. */
+const char *msr_state_error(const struct cpu *cpu);
 
 /* Recompute cpu->cpl and anything derived from CR0/CR4/EFLAGS.VM after a
  * mode change. */

@@ -11,8 +11,9 @@
  * all ones, which is how software finds empty slots.
  *
  * Only dword accesses to 0xCF8 reach CONFIG_ADDRESS (spec 3.2.2.3.2); byte
- * and word accesses to 0xCF8-0xCFB are ordinary I/O cycles nobody on this
- * board claims.
+ * and word accesses to 0xCF8-0xCFB are ordinary I/O cycles, which another
+ * device may claim (pci_set_io_passthrough): the PIIX3's reset control
+ * register answers at 0xCF9.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ struct pci_bus {
     struct pci_bus_state st;
     const struct logger *log;
     struct pci_function *functions[PCI_DEVFN_COUNT];
+    const struct io_ops *passthrough; /* byte and word cycles at 0xCF8-0xCFB */
+    void *passthrough_opaque;
 };
 
 uint16_t pci_get_word(const struct pci_function *f, unsigned offset)
@@ -124,6 +127,8 @@ static uint32_t pci_io_read(void *opaque, uint32_t offset, unsigned size)
     if (offset < 4) {
         if (offset == 0 && size == 4)
             return bus->st.config_address;
+        if (bus->passthrough)
+            return bus->passthrough->read(bus->passthrough_opaque, offset, size);
         log_printf(bus->log, LOG_GUEST_ERRORS, "pci: %u-byte read of port 0x%03x\n", size,
                    CONFIG_ADDRESS + offset);
         return ones;
@@ -141,6 +146,8 @@ static void pci_io_write(void *opaque, uint32_t offset, uint32_t value, unsigned
     if (offset < 4) {
         if (offset == 0 && size == 4)
             bus->st.config_address = value & ADDR_MASK;
+        else if (bus->passthrough)
+            bus->passthrough->write(bus->passthrough_opaque, offset, value, size);
         else
             log_printf(bus->log, LOG_GUEST_ERRORS, "pci: %u-byte write of 0x%x to port 0x%03x\n",
                        size, value, CONFIG_ADDRESS + offset);
@@ -202,6 +209,12 @@ struct pci_bus *pci_create(struct io_bus *io, const struct logger *log)
 void pci_destroy(struct pci_bus *bus)
 {
     free(bus);
+}
+
+void pci_set_io_passthrough(struct pci_bus *bus, const struct io_ops *ops, void *opaque)
+{
+    bus->passthrough = ops;
+    bus->passthrough_opaque = opaque;
 }
 
 int pci_attach(struct pci_bus *bus, unsigned devfn, struct pci_function *f)

@@ -62,6 +62,10 @@ struct pci_bus;
 /* Claim ports 0xCF8-0xCFF. Returns NULL when they are taken or memory runs
  * out. log (may be NULL) must outlive the bus. */
 struct pci_bus *pci_create(struct io_bus *io, const struct logger *log);
+
+/* Hand byte and word accesses to 0xCF8-0xCFB, which are not configuration
+ * cycles, to another device; ops get the offset from 0xCF8. */
+void pci_set_io_passthrough(struct pci_bus *bus, const struct io_ops *ops, void *opaque);
 void pci_destroy(struct pci_bus *bus);
 
 /* Clear the configuration address register (RESET). */

@@ -705,6 +705,8 @@ struct rtc *rtc_create(struct io_bus *io, struct vclock *clock, struct irq_line 
 
 void rtc_destroy(struct rtc *rtc)
 {
+    if (!rtc)
+        return;
     timer_del(&rtc->periodic);
     timer_del(&rtc->update);
     free(rtc);

@@ -2,10 +2,12 @@
  * 16550A UART, after the National Semiconductor PC16550D datasheet.
  *
  * Transmission is instant: a byte written to THR goes to the back end at
- * once, so THR and the transmitter are always empty (LSR THRE and TEMT set)
- * and the line speed set through DLL/DLM only matters to the guest. The
- * receiver has the 16-byte FIFO (one byte when FCR0 is clear), fed from the
- * back end, or from THR in loopback mode.
+ * once, so THR and the transmitter are always empty (LSR THRE and TEMT set).
+ * The receiver has the 16-byte FIFO (one byte when FCR0 is clear), fed from
+ * the back end as its bytes come, or from THR in loopback mode. The line
+ * speed set through DLL/DLM and the character format in LCR time only the
+ * FIFO's character timeout, which a virtual-clock timer measures, so under
+ * -icount a guest sees it after the same number of instructions every run.
  *
  * All device state is in struct serial_state: fixed-width fields, no host
  * pointers, described once by serial_state_desc for reset, save and load.
@@ -14,6 +16,10 @@
 #include <stdlib.h>
 
 #include "hw/serial.h"
+
+#define NS_PER_SEC 1000000000ull
+/* The PC's UART clock, 1.8432 MHz, divided by 16 clocks per bit. */
+#define BAUD_BASE 115200u
 
 /* Register offsets (datasheet table II). */
 enum {
@@ -33,7 +39,7 @@ enum {
     IIR_TIMEOUT = 0x0c, IIR_FIFO = 0xc0,
 };
 enum { FCR_ENABLE = 1, FCR_RX_RESET = 2, FCR_TX_RESET = 4, FCR_DMA = 8, FCR_TRIGGER = 0xc0 };
-enum { LCR_DLAB = 0x80 };
+enum { LCR_WLS = 0x03, LCR_STB = 0x04, LCR_PEN = 0x08, LCR_DLAB = 0x80 };
 enum { MCR_DTR = 1, MCR_RTS = 2, MCR_OUT1 = 4, MCR_OUT2 = 8, MCR_LOOP = 16, MCR_MASK = 0x1f };
 enum {
     LSR_DR = 1, LSR_OE = 2, LSR_PE = 4, LSR_FE = 8, LSR_BI = 16, LSR_THRE = 32, LSR_TEMT = 64,
@@ -56,12 +62,15 @@ struct serial_state {
     uint8_t rbr;          /* the last byte read, which RBR keeps showing */
     bool thr_ipending; /* THR-empty interrupt not yet acknowledged */
     bool rx_timeout;   /* the line went idle with bytes below the trigger */
+    uint64_t rx_deadline; /* ns when the character timeout fires, or TIMER_NEVER */
 };
 
 struct serial {
     struct serial_state st;
+    struct timer rx_timer; /* armed at st.rx_deadline */
     struct chardev *chr;
     struct irq_line irq;
+    struct vclock *clock;
     const struct logger *log;
     uint16_t base;
 };
@@ -130,22 +139,77 @@ static void update_modem_lines(struct serial_state *st)
     st->msr_lines = lines;
 }
 
-static void rx_clear(struct serial_state *st)
+/* Four character times in ns, rounded up so the timeout never comes
+ * early. A character is a start bit, 5-8 data bits, the parity bit and
+ * 1, 1.5 (5 data bits) or 2 stop bits (datasheet, LCR); it takes 16 clocks
+ * of 1.8432 MHz / divisor per bit. The datasheet gives divisors from 1 to
+ * 2^16 - 1; a divisor of 0 counts as 2^16, as a 16-bit down counter
+ * reloaded with 0 wraps through 2^16 states, so bytes below the trigger
+ * level are still reported, only as late as the slowest rate allows. */
+static uint64_t timeout_ns(const struct serial_state *st)
 {
-    st->rx_head = 0;
-    st->rx_count = 0;
-    st->rx_timeout = false;
+    unsigned data_bits = 5 + (st->lcr & LCR_WLS);
+    unsigned half_bits = 2 * (1 + data_bits + ((st->lcr & LCR_PEN) ? 1 : 0));
+    if (!(st->lcr & LCR_STB))
+        half_bits += 2;
+    else
+        half_bits += data_bits == 5 ? 3 : 4;
+    uint64_t divisor = (uint64_t)st->dlm << 8 | st->dll;
+    if (divisor == 0)
+        divisor = 1u << 16;
+    /* 4 characters of half_bits / 2 bits each, at BAUD_BASE / divisor. */
+    uint64_t scaled = 2 * half_bits * divisor * NS_PER_SEC;
+    return (scaled + BAUD_BASE - 1) / BAUD_BASE;
 }
 
-static void receive(struct serial_state *st, uint8_t byte)
+static void set_rx_deadline(struct serial *s, uint64_t deadline)
 {
-    st->rx_timeout = false;
+    s->st.rx_deadline = deadline;
+    timer_mod(&s->rx_timer, deadline);
+}
+
+/* The character timeout counts four character times from the last
+ * character into or out of the receive FIFO, while it holds any; there is
+ * none without the FIFO. A timeout already indicated stays until the CPU
+ * reads a character (datasheet, "FIFO Interrupt Mode Operation"). A new
+ * line speed or format counts from the next restart. */
+static void restart_rx_timeout(struct serial *s)
+{
+    const struct serial_state *st = &s->st;
+    if ((st->fcr & FCR_ENABLE) && st->rx_count > 0)
+        set_rx_deadline(s, vclock_now(s->clock) + timeout_ns(st));
+    else
+        set_rx_deadline(s, TIMER_NEVER);
+}
+
+static void rx_timeout_fire(void *opaque)
+{
+    struct serial *s = opaque;
+    struct serial_state *st = &s->st;
+    st->rx_deadline = TIMER_NEVER;
+    if (st->rx_count > 0 && st->rx_count < rx_trigger(st))
+        st->rx_timeout = true;
+    update_irq(s);
+}
+
+static void rx_clear(struct serial *s)
+{
+    s->st.rx_head = 0;
+    s->st.rx_count = 0;
+    s->st.rx_timeout = false;
+    restart_rx_timeout(s);
+}
+
+static void receive(struct serial *s, uint8_t byte)
+{
+    struct serial_state *st = &s->st;
     if (st->rx_count == rx_capacity(st)) {
         st->lsr_errors |= LSR_OE; /* the byte in the shift register is lost */
         return;
     }
     st->rx_fifo[(st->rx_head + st->rx_count) % FIFO_SIZE] = byte;
     st->rx_count++;
+    restart_rx_timeout(s);
 }
 
 static uint8_t read_reg(struct serial *s, unsigned reg)
@@ -163,6 +227,7 @@ static uint8_t read_reg(struct serial *s, unsigned reg)
             st->rx_head = (st->rx_head + 1) % FIFO_SIZE;
             st->rx_count--;
             st->rx_timeout = false;
+            restart_rx_timeout(s);
         }
         v = st->rbr;
         break;
@@ -195,18 +260,19 @@ static uint8_t read_reg(struct serial *s, unsigned reg)
     return v;
 }
 
-static void write_fcr(struct serial_state *st, uint8_t v)
+static void write_fcr(struct serial *s, uint8_t v)
 {
+    struct serial_state *st = &s->st;
     /* Changing FCR0 empties both FIFOs; the other bits are written only
      * while FCR0 is set (datasheet, FCR description). */
     if ((v ^ st->fcr) & FCR_ENABLE)
-        rx_clear(st);
+        rx_clear(s);
     if (!(v & FCR_ENABLE)) {
         st->fcr = 0;
         return;
     }
     if (v & FCR_RX_RESET)
-        rx_clear(st);
+        rx_clear(s);
     st->fcr = v & (FCR_ENABLE | FCR_DMA | FCR_TRIGGER);
 }
 
@@ -222,7 +288,7 @@ static void write_reg(struct serial *s, unsigned reg, uint8_t v)
             return;
         }
         if (st->mcr & MCR_LOOP)
-            receive(st, v);
+            receive(s, v);
         else if (s->chr)
             chardev_write(s->chr, &v, 1);
         /* Writing THR acknowledges its interrupt, but the byte leaves at
@@ -240,7 +306,7 @@ static void write_reg(struct serial *s, unsigned reg, uint8_t v)
         st->ier = v & 0x0f;
         break;
     case REG_IIR_FCR:
-        write_fcr(st, v);
+        write_fcr(s, v);
         break;
     case REG_LCR:
         st->lcr = v;
@@ -307,10 +373,13 @@ static int serial_post_load(void *obj, char *err, size_t errlen)
         why = "MSR deltas hold line bits";
     else if (st->rx_head >= FIFO_SIZE || st->rx_count > rx_capacity(st))
         why = "receive FIFO position out of range";
+    else if (st->rx_deadline != TIMER_NEVER && (!(st->fcr & FCR_ENABLE) || st->rx_count == 0))
+        why = "character timeout armed without bytes in the receive FIFO";
     if (why) {
         snprintf(err, errlen, "serial 0x%03x: %s", s->base, why);
         return -1;
     }
+    timer_mod(&s->rx_timer, st->rx_deadline);
     update_irq(s);
     return 0;
 }
@@ -336,6 +405,7 @@ static const struct state_field serial_fields[] = {
     SERIAL_FIELD(rbr, 0),
     SERIAL_FIELD(thr_ipending, false),
     SERIAL_FIELD(rx_timeout, false),
+    SERIAL_FIELD(rx_deadline, TIMER_NEVER),
 };
 
 const struct state_desc serial_state_desc = {
@@ -356,15 +426,18 @@ void serial_reset(struct serial *s)
     s->st.scr = kept.scr;
     s->st.dll = kept.dll;
     s->st.dlm = kept.dlm;
+    timer_del(&s->rx_timer);
     update_irq(s);
 }
 
-struct serial *serial_create(struct io_bus *io, uint16_t base, struct chardev *chr,
-                             struct irq_line irq, const struct logger *log)
+struct serial *serial_create(struct io_bus *io, struct vclock *clock, uint16_t base,
+                             struct chardev *chr, struct irq_line irq, const struct logger *log)
 {
     struct serial *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    s->clock = clock;
+    timer_init(&s->rx_timer, clock, rx_timeout_fire, s);
     s->chr = chr;
     s->irq = irq;
     s->log = log;
@@ -380,6 +453,9 @@ struct serial *serial_create(struct io_bus *io, uint16_t base, struct chardev *c
 
 void serial_destroy(struct serial *s)
 {
+    if (!s)
+        return;
+    timer_del(&s->rx_timer);
     free(s);
 }
 
@@ -388,16 +464,8 @@ void serial_poll(struct serial *s)
     struct serial_state *st = &s->st;
     if (!s->chr || (st->mcr & MCR_LOOP))
         return;
-    bool got = false;
     uint8_t byte;
-    while (st->rx_count < rx_capacity(st) && chardev_read(s->chr, &byte)) {
-        receive(st, byte);
-        got = true;
-    }
-    /* Bytes below the trigger level with nothing more arriving: the line
-     * has been idle for at least one poll, which stands in for the four
-     * character times of the datasheet's timeout. */
-    if (!got && st->rx_count > 0 && (st->fcr & FCR_ENABLE))
-        st->rx_timeout = true;
+    while (st->rx_count < rx_capacity(st) && chardev_read(s->chr, &byte))
+        receive(s, byte);
     update_irq(s);
 }

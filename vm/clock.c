@@ -30,6 +30,8 @@ struct vclock {
     uint64_t icount;    /* last count passed to vclock_account */
     uint64_t offset;    /* added to the base; wraps, as the base may exceed it */
     struct timer *head; /* armed timers, earliest first */
+    void (*deadline_hook)(void *opaque);
+    void *hook_opaque;
 
     pthread_mutex_t lock; /* guards kicked */
     pthread_cond_t wake;
@@ -92,6 +94,11 @@ void vclock_destroy(struct vclock *clock)
     pthread_mutex_destroy(&clock->lock);
     pthread_cond_destroy(&clock->wake);
     free(clock);
+}
+
+bool vclock_icount(const struct vclock *clock)
+{
+    return !host_mode(clock);
 }
 
 uint64_t vclock_now(const struct vclock *clock)
@@ -237,6 +244,14 @@ void timer_mod(struct timer *t, uint64_t deadline)
         p = &(*p)->next;
     t->next = *p;
     *p = t;
+    if (t->clock->head == t && t->clock->deadline_hook)
+        t->clock->deadline_hook(t->clock->hook_opaque);
+}
+
+void vclock_set_deadline_hook(struct vclock *clock, void (*hook)(void *opaque), void *opaque)
+{
+    clock->deadline_hook = hook;
+    clock->hook_opaque = opaque;
 }
 
 void timer_del(struct timer *t)

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 
+#include "lintas/cpu.h"
 #include "lintas/machine.h"
 #include "roms/builtin_guest.h"
 #include "vm/options.h"
@@ -40,7 +41,27 @@ int main(int argc, char **argv)
         fprintf(stderr, "lintas: %s\n", err);
         return 1;
     }
-    int status = machine_run(m);
+    if (o.incoming && machine_load_state(m, o.incoming, err, sizeof(err)) < 0) {
+        fprintf(stderr, "lintas: %s\n", err);
+        machine_destroy(m);
+        return 1;
+    }
+    int status = machine_run(m, o.save_at_icount);
+    if (status == MACHINE_RUN_STOPPED) {
+        status = 0;
+        if (machine_save_state(m, o.save_path, err, sizeof(err)) < 0) {
+            fprintf(stderr, "lintas: %s\n", err);
+            status = 1;
+        }
+    } else if (o.save_path) {
+        fprintf(stderr,
+                "lintas: -save-state: the guest stopped after %llu instructions, before "
+                "icount=%llu; no state written\n",
+                (unsigned long long)m->cpu->icount, (unsigned long long)o.save_at_icount);
+        status = 1;
+    }
+    if (o.print_icount)
+        fprintf(stderr, "icount %llu\n", (unsigned long long)m->cpu->icount);
     machine_destroy(m);
     if (o.builtin_guest && status == BUILTIN_GUEST_SUCCESS)
         return 0;

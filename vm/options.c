@@ -6,8 +6,10 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hw/debug_exit.h"
+#include "lintas/chardev.h"
 #include "lintas/log.h"
 #include "vm/options.h"
 
@@ -20,7 +22,8 @@ struct parser {
     FILE *out;
     char *err;
     size_t errlen;
-    bool serial_given;
+    unsigned serial_count; /* -serial options so far: the next one is COM(n+1) */
+    bool debugcon_given;
     bool device_given;
 };
 
@@ -77,7 +80,8 @@ static enum options_result opt_m(struct parser *p, const char *name, const char 
     if (size == 0)
         return FAIL(p, "%s: RAM size must not be zero", name);
     if (size > MACHINE_MAX_RAM)
-        return FAIL(p, "%s: %s is more than the 4 GiB this machine supports", name, arg);
+        return FAIL(p, "%s: %s is more than the %llu MiB this machine supports", name, arg,
+                    MACHINE_MAX_RAM >> 20);
     p->o->machine.ram_size = size;
     return OPTIONS_RUN;
 }
@@ -104,21 +108,52 @@ static enum options_result opt_initrd(struct parser *p, const char *name, const 
     return OPTIONS_RUN;
 }
 
-static enum options_result opt_serial(struct parser *p, const char *name, const char *arg)
+/* A back end for -serial or -debugcon: NULL for none, else a spec
+ * chardev_open will take. */
+static enum options_result parse_backend(struct parser *p, const char *name, const char *arg,
+                                         const char **out)
 {
-    if (p->serial_given)
-        return FAIL(p, "%s: this machine has only one serial port", name);
-    p->serial_given = true;
+    if (strcmp(arg, "help") == 0) {
+        fprintf(p->out, "Available back ends:\nstdio\nfile:PATH\npty\n"
+                        "tcp:HOST:PORT[,server][,wait=off|,nowait]\nnull\nnone\n");
+        return OPTIONS_DONE;
+    }
     if (strcmp(arg, "none") == 0) {
-        p->o->machine.serial = NULL;
+        *out = NULL;
         return OPTIONS_RUN;
     }
-    if (strcmp(arg, "stdio") != 0 && strcmp(arg, "null") != 0 && strncmp(arg, "file:", 5) != 0)
-        return FAIL(p, "%s: unknown back end '%s' (available: stdio, file:PATH, null, none)", name,
-                    arg);
-    if (strcmp(arg, "file:") == 0)
-        return FAIL(p, "%s: 'file:' needs a path", name);
-    p->o->machine.serial = arg;
+    if (chardev_check(arg, name, p->err, p->errlen) < 0)
+        return OPTIONS_ERROR;
+    *out = arg;
+    return OPTIONS_RUN;
+}
+
+static enum options_result opt_serial(struct parser *p, const char *name, const char *arg)
+{
+    const char **serial = p->o->machine.serial;
+    if (p->serial_count == MACHINE_SERIAL_PORTS)
+        return FAIL(p, "%s: this machine has two serial ports", name);
+    if (p->serial_count == 0)
+        serial[0] = NULL; /* the first -serial replaces the default */
+    /* Two ports reading one stdin would split its input between them. */
+    if (strcmp(arg, "stdio") == 0 && serial[0] && strcmp(serial[0], "stdio") == 0)
+        return FAIL(p, "%s: stdio is already COM1's back end", name);
+    return parse_backend(p, name, arg, &serial[p->serial_count++]);
+}
+
+static enum options_result opt_debugcon(struct parser *p, const char *name, const char *arg)
+{
+    if (p->debugcon_given)
+        return FAIL(p, "%s: given twice", name);
+    p->debugcon_given = true;
+    return parse_backend(p, name, arg, &p->o->machine.debugcon);
+}
+
+static enum options_result opt_bios(struct parser *p, const char *name, const char *arg)
+{
+    (void)name;
+    p->o->machine.bios_path = arg;
+    p->o->builtin_guest = false;
     return OPTIONS_RUN;
 }
 
@@ -243,10 +278,194 @@ static enum options_result opt_no_reboot(struct parser *p, const char *name, con
     return OPTIONS_RUN;
 }
 
+/* One "key=value" (or bare "key") item of a comma-separated list: the
+ * cursor moves past it and its comma. */
+struct suboption {
+    const char *key, *value;
+    size_t key_len, value_len;
+    bool has_value;
+};
+
+static bool next_suboption(const char **cursor, struct suboption *so)
+{
+    const char *s = *cursor;
+    if (!s)
+        return false;
+    size_t len = strcspn(s, ",");
+    const char *eq = memchr(s, '=', len);
+    so->has_value = eq != NULL;
+    so->key = s;
+    so->key_len = eq ? (size_t)(eq - s) : len;
+    so->value = eq ? eq + 1 : s + len;
+    so->value_len = eq ? len - so->key_len - 1 : 0;
+    *cursor = s[len] == ',' ? s + len + 1 : NULL;
+    return true;
+}
+
+/* len decimal digits, all of them, at most max. */
+static bool parse_decimal(const char *s, size_t len, unsigned long long max,
+                          unsigned long long *out)
+{
+    unsigned long long v = 0;
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)s[i]) || v > (max - (unsigned)(s[i] - '0')) / 10)
+            return false;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool key_is(const struct suboption *so, const char *key)
+{
+    return so->key_len == strlen(key) && strncmp(so->key, key, so->key_len) == 0;
+}
+
+static bool value_is(const struct suboption *so, const char *value)
+{
+    return so->value_len == strlen(value) && strncmp(so->value, value, so->value_len) == 0;
+}
+
+/* Exactly n decimal digits at s; their value in *out. */
+static bool digits(const char *s, int n, int *out)
+{
+    *out = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        *out = *out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+/* QEMU's -rtc base= dates, "2006-06-17T16:01:21" or "2006-06-17", as UTC. */
+static bool parse_rtc_date(const char *s, size_t len, int64_t *out)
+{
+    static const int month_days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int year, month, day, hour = 0, minute = 0, second = 0;
+    if (len != 10 && len != 19)
+        return false;
+    if (!digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &month) || s[7] != '-' ||
+        !digits(s + 8, 2, &day))
+        return false;
+    if (len == 19 && (s[10] != 'T' || !digits(s + 11, 2, &hour) || s[13] != ':' ||
+                      !digits(s + 14, 2, &minute) || s[16] != ':' || !digits(s + 17, 2, &second)))
+        return false;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
+        (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59)
+        return false;
+    struct tm tm = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
+                     .tm_hour = hour, .tm_min = minute, .tm_sec = second };
+    *out = (int64_t)timegm(&tm);
+    return true;
+}
+
+static enum options_result opt_rtc(struct parser *p, const char *name, const char *arg)
+{
+    struct machine_config *mc = &p->o->machine;
+    struct suboption so;
+    for (const char *cursor = arg; next_suboption(&cursor, &so);) {
+        if (key_is(&so, "base")) {
+            if (value_is(&so, "utc")) {
+                mc->rtc_base = MACHINE_RTC_UTC;
+            } else if (value_is(&so, "localtime")) {
+                mc->rtc_base = MACHINE_RTC_LOCALTIME;
+            } else if (parse_rtc_date(so.value, so.value_len, &mc->rtc_date)) {
+                mc->rtc_base = MACHINE_RTC_DATE;
+            } else {
+                return FAIL(p,
+                            "%s: invalid base '%.*s' (utc, localtime, or a date as 2006-06-17T16:01:21 or 2006-06-17)",
+                            name, (int)so.value_len, so.value);
+            }
+        } else if (key_is(&so, "clock")) {
+            /* The RTC follows the machine's virtual clock whatever is asked. */
+            if (!value_is(&so, "host") && !value_is(&so, "rt") && !value_is(&so, "vm"))
+                return FAIL(p, "%s: invalid clock '%.*s' (host, rt, vm)", name, (int)so.value_len,
+                            so.value);
+        } else if (key_is(&so, "driftfix")) {
+            if (!value_is(&so, "none") && !value_is(&so, "slew"))
+                return FAIL(p, "%s: invalid driftfix '%.*s' (none, slew)", name,
+                            (int)so.value_len, so.value);
+        } else {
+            return FAIL(p, "%s: unknown suboption '%.*s' (base, clock, driftfix)", name,
+                        (int)so.key_len, so.key);
+        }
+    }
+    return OPTIONS_RUN;
+}
+
 static enum options_result opt_icount(struct parser *p, const char *name, const char *arg)
 {
+    int shift = -1;
+    struct suboption so;
+    for (const char *cursor = arg; next_suboption(&cursor, &so);) {
+        if (!so.has_value && so.key == arg) {
+            /* A bare first item is the shift, as in "-icount 5". */
+            so = (struct suboption){ .key = "shift", .key_len = 5, .value = arg,
+                                     .value_len = so.key_len, .has_value = true };
+        }
+        unsigned long long n;
+        if (key_is(&so, "shift")) {
+            if (value_is(&so, "auto"))
+                return FAIL(p, "%s: shift=auto is not supported", name);
+            if (!parse_decimal(so.value, so.value_len, 30, &n))
+                return FAIL(p, "%s: invalid shift '%.*s' (0 to 30)", name, (int)so.value_len,
+                            so.value);
+            shift = (int)n;
+        } else if (key_is(&so, "sleep")) {
+            /* The clock jumps over idle time either way. */
+            if (!value_is(&so, "on") && !value_is(&so, "off"))
+                return FAIL(p, "%s: invalid sleep '%.*s' (on, off)", name, (int)so.value_len,
+                            so.value);
+        } else if (key_is(&so, "align")) {
+            if (!value_is(&so, "off"))
+                return FAIL(p, "%s: align=%.*s is not supported", name, (int)so.value_len,
+                            so.value);
+        } else {
+            return FAIL(p, "%s: unknown suboption '%.*s' (shift, sleep, align)", name,
+                        (int)so.key_len, so.key);
+        }
+    }
+    if (shift < 0)
+        return FAIL(p, "%s: needs shift=N", name);
+    p->o->machine.icount_shift = shift;
+    return OPTIONS_RUN;
+}
+
+static enum options_result opt_incoming(struct parser *p, const char *name, const char *arg)
+{
+    if (strncmp(arg, "file:", 5) != 0)
+        return FAIL(p, "%s: only file:PATH is supported", name);
+    if (arg[5] == '\0')
+        return FAIL(p, "%s: 'file:' needs a path", name);
+    p->o->incoming = arg + 5;
+    return OPTIONS_RUN;
+}
+
+/* icount=N,file=PATH: PATH is the rest of the argument, commas and all. */
+static enum options_result opt_save_state(struct parser *p, const char *name, const char *arg)
+{
+    const char *file = strstr(arg, ",file=");
+    if (!file || strncmp(arg, "icount=", 7) != 0 || file < arg + 7 || !file[6])
+        return FAIL(p, "%s: expected icount=N,file=PATH", name);
+    unsigned long long n;
+    size_t len = (size_t)(file - (arg + 7));
+    if (!parse_decimal(arg + 7, len, ~0ull, &n) || n == 0)
+        return FAIL(p, "%s: invalid instruction count '%.*s' (1 or more)", name, (int)len, arg + 7);
+    p->o->save_at_icount = n;
+    p->o->save_path = file + 6;
+    return OPTIONS_RUN;
+}
+
+static enum options_result opt_print_icount(struct parser *p, const char *name, const char *arg)
+{
+    (void)name;
     (void)arg;
-    return FAIL(p, "%s: not supported yet", name);
+    p->o->print_icount = true;
+    return OPTIONS_RUN;
 }
 
 static enum options_result opt_help(struct parser *p, const char *name, const char *arg)
@@ -255,13 +474,22 @@ static enum options_result opt_help(struct parser *p, const char *name, const ch
     (void)arg;
     fputs("Usage: lintas [options]\n"
           "\n"
-          "Without -kernel, lintas boots its built-in demonstration guest.\n"
+          "Without -kernel or -bios, lintas boots its built-in demonstration guest.\n"
           "\n"
           "  -m SIZE              RAM size (plain number: MiB; suffixes K, M, G), default 128M\n"
           "  -kernel FILE         boot the Multiboot kernel FILE (ELF or a.out kludge)\n"
           "  -append STRING       kernel command line\n"
           "  -initrd 'FILE [ARGS],...'  Multiboot modules (',,' for a literal comma)\n"
-          "  -serial DEV          COM1 back end: stdio (default), file:PATH, null, none\n"
+          "  -bios FILE           firmware image (default " MACHINE_DEFAULT_BIOS ")\n"
+          "  -serial DEV          next serial port's back end (COM1, then COM2); default\n"
+          "                       COM1 on stdio. DEV: stdio, file:PATH, pty, null, none,\n"
+          "                       tcp:HOST:PORT[,server][,wait=off|,nowait]\n"
+          "  -debugcon DEV        debug console (port 0x402) back end, as for -serial\n"
+          "  -rtc [base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]\n"
+          "                       RTC start time; DATE as 2006-06-17T16:01:21 or 2006-06-17\n"
+          "  -icount [shift=]N[,sleep=on|off]\n"
+          "                       deterministic time: 2^N ns per instruction (N 0 to 30)\n"
+          "  -incoming file:PATH  resume the machine state saved in PATH\n"
           "  -display none        no display (the only one available)\n"
           "  -nographic           no display; COM1 on stdio\n"
           "  -device isa-debug-exit[,iobase=PORT][,iosize=N]\n"
@@ -293,7 +521,9 @@ static const struct {
     { "kernel", true, opt_kernel },
     { "append", true, opt_append },
     { "initrd", true, opt_initrd },
+    { "bios", true, opt_bios },
     { "serial", true, opt_serial },
+    { "debugcon", true, opt_debugcon },
     { "display", true, opt_display },
     { "nographic", false, opt_nographic },
     { "device", true, opt_device },
@@ -301,7 +531,11 @@ static const struct {
     { "d", true, opt_d },
     { "D", true, opt_D },
     { "no-reboot", false, opt_no_reboot },
+    { "rtc", true, opt_rtc },
     { "icount", true, opt_icount },
+    { "incoming", true, opt_incoming },
+    { "save-state", true, opt_save_state },
+    { "print-icount", false, opt_print_icount },
     { "h", false, opt_help },
     { "help", false, opt_help },
     { "version", false, opt_version },
@@ -311,7 +545,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o, FILE
                                   size_t errlen)
 {
     *o = (struct options){
-        .machine = { .ram_size = OPTIONS_DEFAULT_RAM, .serial = "stdio" },
+        .machine = { .ram_size = OPTIONS_DEFAULT_RAM, .serial = { "stdio" }, .icount_shift = -1 },
         .builtin_guest = true,
     };
     struct parser p = { .o = o, .out = out, .err = err, .errlen = errlen };
@@ -337,9 +571,9 @@ enum options_result options_parse(int argc, char **argv, struct options *o, FILE
         if (r != OPTIONS_RUN)
             return r;
     }
-    if (o->builtin_guest && o->machine.append)
+    if (!o->machine.kernel_path && o->machine.append)
         return FAIL(&p, "-append: needs -kernel");
-    if (o->builtin_guest && o->machine.initrd)
+    if (!o->machine.kernel_path && o->machine.initrd)
         return FAIL(&p, "-initrd: needs -kernel");
     return OPTIONS_RUN;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lintas/machine.h"
@@ -14,7 +15,16 @@
 
 struct options {
     struct machine_config machine;
-    bool builtin_guest; /* no -kernel: boot the guest built into lintas */
+    bool builtin_guest; /* neither -kernel nor -bios: boot the guest built into lintas */
+
+    const char *incoming; /* -incoming file:PATH: resume from this machine state file */
+
+    /* For tests, not in -help: -save-state icount=N,file=PATH stops the
+     * machine once N instructions have retired and writes its state to
+     * PATH; -print-icount prints "icount N" on stderr when the run ends. */
+    uint64_t save_at_icount;
+    const char *save_path;
+    bool print_icount;
 };
 
 enum options_result {

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lintas/state.h"
+
 struct phys_mem;
 struct io_bus;
 struct logger;
@@ -116,6 +118,8 @@ enum cpu_exit {
     CPU_EXIT_SHUTDOWN,     /* triple fault: the CPU entered shutdown */
 };
 
+struct vclock;
+
 struct cpu {
     uint64_t regs[16];
     uint64_t eip;
@@ -135,8 +139,9 @@ struct cpu {
     uint8_t bp_exec_mask, bp_data_mask, bp_io_mask;
     unsigned cpl;
 
-    uint64_t tsc_offset; /* TSC = icount + tsc_offset */
-    uint64_t icount;     /* instructions retired since creation */
+    uint64_t tsc_offset; /* TSC = clock ticks (or icount) + tsc_offset */
+    uint64_t icount;     /* instructions retired since creation, and exceptions
+                            delivered (each counts as one) */
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base;
     uint64_t mc_ctl[5]; /* machine-check bank control MSRs (MCi_CTL) */
@@ -180,6 +185,7 @@ struct cpu {
     struct phys_mem *mem;
     struct io_bus *io;
     const struct logger *log;
+    struct vclock *clock; /* what the TSC follows; NULL: instructions */
     void *disas; /* Capstone handle, opened on first use */
     jmp_buf fault_jmp;
 };
@@ -194,11 +200,26 @@ void cpu_reset(struct cpu *cpu);
 /* Run at most max_insns instructions. */
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns);
 
+/* From a device handler inside cpu_run(): return after at most insns
+ * more instructions, the one executing now included (at least that one). */
+void cpu_limit_run(struct cpu *cpu, uint64_t insns);
+
 /* Ask a running cpu_run() to return at the next instruction boundary. Safe
  * to call from a device handler or another thread. */
 void cpu_request_exit(struct cpu *cpu);
 
 void cpu_set_intc(struct cpu *cpu, const struct cpu_intc *intc);
+
+/* The clock the time-stamp counter follows: CPU_TSC_HZ ticks per second of
+ * virtual time. Without one (bare CPU tests) the TSC counts instructions. */
+#define CPU_TSC_HZ 1000000000ull
+void cpu_set_clock(struct cpu *cpu, struct vclock *clock);
+
+/* The architectural state (registers, segment caches, control, debug and
+ * model-specific registers, pending events, instruction count), for
+ * machine state files; obj is the struct cpu. Loading checks every value a
+ * real CPU could not hold and rebuilds what is derived from the rest. */
+extern const struct state_desc cpu_state_desc;
 void cpu_set_intr(struct cpu *cpu, bool level);
 void cpu_raise_nmi(struct cpu *cpu);
 

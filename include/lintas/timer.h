@@ -34,6 +34,9 @@ struct timer {
 struct vclock *vclock_create(int icount_shift);
 void vclock_destroy(struct vclock *clock);
 
+/* Does time come from the instruction count (-icount)? */
+bool vclock_icount(const struct vclock *clock);
+
 /* The current virtual time in ns. */
 uint64_t vclock_now(const struct vclock *clock);
 
@@ -55,6 +58,10 @@ uint64_t vclock_insn_budget(const struct vclock *clock);
  * or disarm any timer; one armed at or before that now fires in this same
  * call, so a periodic timer that fell behind catches up. */
 void vclock_run_due(struct vclock *clock);
+
+/* Have hook(opaque) called whenever a timer is armed ahead of every other
+ * one, so that a CPU running to the old earliest deadline can stop in time. */
+void vclock_set_deadline_hook(struct vclock *clock, void (*hook)(void *opaque), void *opaque);
 
 /* For a halted CPU. In host-time mode, sleep until the next deadline or a
  * vclock_kick; in icount mode jump the clock forward to the next deadline,

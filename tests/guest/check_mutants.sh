@@ -28,8 +28,11 @@ bad=0
 
 for src in "$@"; do
     name=$(basename "$src" .asm)
+    # The emulator options the test declares (see run_guest.sh).
+    options=$(sed -n 's/^; guest-options://p' "$src" | head -n 1)
     nasm -f bin -I "$here/" $defines -o "$work/$name.bin" "$src" || { bad=1; continue; }
-    if ! sh "$here/run_guest.sh" "$emu" "$work/$name.bin" >"$work/out" 2>&1; then
+    # shellcheck disable=SC2086
+    if ! sh "$here/run_guest.sh" "$emu" "$work/$name.bin" $options >"$work/out" 2>&1; then
         echo "$name: FAIL (unmutated test does not pass)"
         bad=1
         continue
@@ -40,7 +43,8 @@ for src in "$@"; do
         nasm -f bin -I "$here/" $defines -DMUTATE=$k -o "$work/m.bin" "$src" || { bad=1; break; }
         # Past the last check the mutant is the unmutated image.
         cmp -s "$work/m.bin" "$work/$name.bin" && break
-        sh "$here/run_guest.sh" "$emu" "$work/m.bin" >"$work/out" 2>&1
+        # shellcheck disable=SC2086
+        sh "$here/run_guest.sh" "$emu" "$work/m.bin" $options >"$work/out" 2>&1
         status=$(sed -n 's/^guest exit status: //p' "$work/out")
         line=$(grep -m1 '^check [0-9]*: .* FAIL' "$work/out")
         n=$(printf '%s\n' "$line" | sed -n 's/^check \([0-9]*\):.*/\1/p')

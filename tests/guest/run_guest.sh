@@ -1,6 +1,8 @@
 #!/bin/sh
-# run_guest.sh [--optional] EMULATOR IMAGE
+# run_guest.sh [--optional] EMULATOR IMAGE [OPTION...]
 # Boots a guest test image (Multiboot) with isa-debug-exit and COM1 on stdio.
+# OPTIONs go to the emulator: the ones a test declares on a line
+# "; guest-options: ..." of its source (for instance -icount shift=3).
 # The guest passes by printing "PASS" on COM1 and writing 0 to port 0xf4
 # (status 1); a failing check N writes N (status 2N+1). Both the status and
 # the line are required, since an emulator that stops with an error may
@@ -13,12 +15,13 @@ if [ "${1:-}" = "--optional" ]; then
     optional=true
     shift
 fi
-if [ $# -ne 2 ]; then
-    echo "usage: run_guest.sh [--optional] EMULATOR IMAGE" >&2
+if [ $# -lt 2 ]; then
+    echo "usage: run_guest.sh [--optional] EMULATOR IMAGE [OPTION...]" >&2
     exit 2
 fi
 emu=$1
 image=$2
+shift 2
 
 if [ -z "$emu" ] || ! command -v "$emu" >/dev/null 2>&1; then
     if $optional; then
@@ -34,17 +37,33 @@ if [ ! -r "$image" ]; then
 fi
 
 # QEMU runs the same images to check the tests themselves: give it a P6
-# model (CPUID family 6, "GenuineIntel") and enough RAM.
+# model (CPUID family 6, "GenuineIntel") and enough RAM. Under -icount
+# every Lintas device runs on the virtual clock, and an idle Lintas moves
+# that clock straight to the next timer deadline; QEMU does the same with
+# sleep=off (its default lets host time pass while idle) and its RTC
+# follows the virtual clock with -rtc clock=vm (its default is host time).
 extra=""
+qemu=false
 case $(basename "$emu") in
-    qemu-system-*) extra="-cpu pentium2 -m 32" ;;
+    qemu-system-*) extra="-cpu pentium2 -m 32"; qemu=true ;;
 esac
+after_icount=false
+for opt in "$@"; do
+    if $qemu && $after_icount; then
+        opt="$opt,sleep=off"
+        extra="$extra -rtc clock=vm"
+    fi
+    after_icount=false
+    [ "$opt" = "-icount" ] && after_icount=true
+    set -- "$@" "$opt"
+    shift
+done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # shellcheck disable=SC2086
 timeout 25 "$emu" -kernel "$image" -display none -serial stdio \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot $extra \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot $extra "$@" \
     </dev/null >"$log" 2>&1
 status=$?
 echo "guest exit status: $status"

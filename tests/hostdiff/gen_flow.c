@@ -249,6 +249,8 @@ static void fam_fault(struct gen *g)
         return;
     }
     if (k < 16) {
+        if (!g->cfg->int1_trap)
+            return;
         ins_b(g, 0xf1);
         ins_end(g, "INT1");
         return;

@@ -74,6 +74,7 @@ struct test_case {
 
 struct gen_config {
     bool low_mapped;
+    bool int1_trap; /* the host reports INT1's #DB after the instruction */
     unsigned min_insns, max_insns;
 };
 

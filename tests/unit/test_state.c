@@ -9,6 +9,7 @@
 #include "lintas/chardev.h"
 #include "lintas/io.h"
 #include "lintas/state.h"
+#include "lintas/timer.h"
 #include "unit_check.h"
 
 /* A device with a field of every kind, arrays, and a field added in
@@ -300,10 +301,12 @@ static void test_bad_input(struct unit_tally *t)
     state_writer_free(&w);
 }
 
-/* A UART on a bus of its own, its IRQ line recorded. */
+/* A UART on a bus of its own, its IRQ line recorded, its clock an
+ * instruction count that stays at 0. */
 struct uart {
     struct chardev *chr;
     struct io_bus *io;
+    struct vclock *clock;
     int irq_level;
     struct serial *s;
 };
@@ -321,11 +324,14 @@ static bool uart_open(struct uart *u)
 {
     char err[128];
     u->irq_level = -1;
-    u->chr = chardev_open("null", err, sizeof(err));
+    u->chr = chardev_open("null", "-serial", "serial0", err, sizeof(err));
     u->io = io_create();
-    u->s = serial_create(u->io, BASE, u->chr, (struct irq_line){ irq_record, &u->irq_level, 4 },
-                         NULL);
-    return u->chr && u->io && u->s;
+    u->clock = vclock_create(0);
+    u->s = u->io && u->clock
+               ? serial_create(u->io, u->clock, BASE, u->chr,
+                               (struct irq_line){ irq_record, &u->irq_level, 4 }, NULL)
+               : NULL;
+    return u->chr && u->s;
 }
 
 static void uart_close(struct uart *u)
@@ -333,6 +339,7 @@ static void uart_close(struct uart *u)
     serial_destroy(u->s);
     io_destroy(u->io);
     chardev_close(u->chr);
+    vclock_destroy(u->clock);
 }
 
 static uint8_t rd(struct uart *u, unsigned reg)

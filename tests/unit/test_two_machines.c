@@ -27,7 +27,7 @@ extern const size_t two_machines_sieve_size;
 /* What the guests share: the address both write first, COM1's scratch
  * register, and the isa-debug-exit ports. */
 #define SHARED_ADDR 0x200000u
-#define COM1_SCR (MACHINE_COM1_BASE + 7)
+#define COM1_SCR (0x3f8 + 7)
 #define EXIT_BASE 0xf4
 
 /* Different slice lengths for the two CPUs, so that the switches fall on
@@ -119,7 +119,7 @@ static void boot(struct guest *g, const char *dir, const char *name, const uint8
         .kernel_path = name,
         .kernel_image = image,
         .kernel_image_size = size,
-        .serial = g->serial,
+        .serial = { g->serial },
         .debug_exit = true,
         .debug_exit_base = EXIT_BASE,
         .debug_exit_size = 4,

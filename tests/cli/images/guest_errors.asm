@@ -5,7 +5,7 @@ bits 32
 org 0x100000
     MB_AOUT_HEADER MB_AOUT, end, 0, start
 start:
-    in al, 0x80
+    in al, 0x0e0
     mov dx, COM1 + 5          ; LSR
     mov al, 0x41
     out dx, al
