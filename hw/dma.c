@@ -444,6 +444,7 @@ struct dma *dma_create(struct io_bus *io, struct phys_mem *mem, const struct log
     if (io_register(io, DMA1_BASE, 16, &dma1_io_ops, dma) < 0 ||
         io_register(io, PAGE_BASE, PAGE_COUNT, &page_io_ops, dma) < 0 ||
         io_register(io, DMA2_BASE, 32, &dma2_io_ops, dma) < 0) {
+        io_unregister_all(io, dma);
         free(dma);
         return NULL;
     }

@@ -442,13 +442,12 @@ struct i8042 *i8042_create(struct io_bus *io, struct irq_line kbd_irq, struct ir
     k->log = log;
     state_reset(&i8042_state_desc, k);
     update_irq(k);
-    if (io_register(io, DATA_PORT, 1, &data_ops, k) < 0) {
+    if (io_register(io, DATA_PORT, 1, &data_ops, k) < 0 ||
+        io_register(io, CMD_PORT, 1, &cmd_ops, k) < 0) {
+        io_unregister_all(io, k);
         free(k);
         return NULL;
     }
-    /* The bus keeps k for the port it did claim, so it stays allocated. */
-    if (io_register(io, CMD_PORT, 1, &cmd_ops, k) < 0)
-        return NULL;
     return k;
 }
 

@@ -236,19 +236,24 @@ static void fill_cmos(struct pc *pc, uint64_t ram_size)
 
 /* fw_cfg items SeaBIOS reads on QEMU: RAM size, CPU count, the e820 RAM
  * map ("etc/e820": {le64 address, le64 length, le32 type}, RAM below the
- * PCI hole; the firmware reserves its own areas in it). */
+ * PCI hole; the firmware reserves its own areas in it), no boot menu, and
+ * the boot order by device path ("bootorder": empty, as QEMU gives when
+ * no device has a boot index, which leaves the CMOS order in force). */
 static int fill_fw_cfg(struct pc *pc, uint64_t ram_size, char *err, size_t errlen)
 {
     struct fw_cfg *fw = pc->fw_cfg;
-    uint8_t ram[8], cpus[2], e820[20];
+    uint8_t ram[8], cpus[2], no_menu[2], e820[20];
     put_le(ram, ram_size, 8);
     put_le(cpus, 1, 2);
+    put_le(no_menu, 0, 2);
     put_le(e820, 0, 8);
     put_le(e820 + 8, ram_size, 8);
     put_le(e820 + 16, 1, 4); /* usable RAM */
     if (fw_cfg_add_bytes(fw, FW_CFG_RAM_SIZE, ram, sizeof(ram)) < 0 ||
         fw_cfg_add_bytes(fw, FW_CFG_NB_CPUS, cpus, sizeof(cpus)) < 0 ||
         fw_cfg_add_bytes(fw, FW_CFG_MAX_CPUS, cpus, sizeof(cpus)) < 0 ||
+        fw_cfg_add_bytes(fw, FW_CFG_BOOT_MENU, no_menu, sizeof(no_menu)) < 0 ||
+        fw_cfg_add_file(fw, "bootorder", "", 0) < 0 ||
         fw_cfg_add_file(fw, "etc/e820", e820, sizeof(e820)) < 0)
         return out_of_memory(err, errlen, "fw_cfg");
     return 0;
@@ -299,6 +304,7 @@ static int create_chipset(struct pc *pc, const struct machine_config *cfg, char 
                            (struct i8042_board){ board_reset, kbc_set_a20, pc }, &m->log);
     if (!pc->kbc)
         return out_of_memory(err, errlen, "i8042");
+    pc->kbc_a20 = true; /* the output port's A20 bit at power-on */
     pc->kbd = ps2_kbd_create(i8042_port_ready(pc->kbc, I8042_PORT_KBD), &m->log);
     pc->mouse = ps2_mouse_create(i8042_port_ready(pc->kbc, I8042_PORT_AUX), &m->log);
     if (!pc->kbd || !pc->mouse)

@@ -520,14 +520,13 @@ struct pic *pic_create(struct io_bus *io, struct irq_line intr, const struct log
     pic->intr = intr;
     pic->log = log;
     pic_reset(pic);
-    if (io_register(io, 0x20, 2, &master_io_ops, pic) < 0) {
+    if (io_register(io, 0x20, 2, &master_io_ops, pic) < 0 ||
+        io_register(io, 0xa0, 2, &slave_io_ops, pic) < 0 ||
+        io_register(io, 0x4d0, 2, &elcr_io_ops, pic) < 0) {
+        io_unregister_all(io, pic);
         free(pic);
         return NULL;
     }
-    /* The bus keeps pic for the ports it did claim, so it stays allocated. */
-    if (io_register(io, 0xa0, 2, &slave_io_ops, pic) < 0 ||
-        io_register(io, 0x4d0, 2, &elcr_io_ops, pic) < 0)
-        return NULL;
     return pic;
 }
 

@@ -206,6 +206,7 @@ struct system_ports *system_ports_create(struct io_bus *io, struct pci_bus *pci,
     if (io_register(io, PORT_B, 1, &port_b_ops, s) < 0 ||
         io_register(io, PORT_A, 1, &port_a_ops, s) < 0 ||
         io_register(io, POST_PORT, 1, &post_ops, s) < 0) {
+        io_unregister_all(io, s);
         free(s);
         return NULL;
     }

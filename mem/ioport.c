@@ -60,6 +60,18 @@ int io_register(struct io_bus *bus, uint16_t base, uint32_t count, const struct 
     return 0;
 }
 
+void io_unregister_all(struct io_bus *bus, const void *opaque)
+{
+    for (unsigned n = 1; n <= bus->nranges; n++) {
+        struct io_range *r = &bus->ranges[n];
+        if (!r->ops || r->opaque != opaque)
+            continue;
+        for (uint32_t p = r->base; p < r->base + r->count; p++)
+            bus->owner[p] = 0;
+        *r = (struct io_range){ 0 };
+    }
+}
+
 static uint32_t ones(unsigned size)
 {
     return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "lintas/chardev.h"
+#include "lintas/log.h"
 
 #define AVAILABLE "stdio, file:PATH, pty, tcp:HOST:PORT[,server][,wait=off], null, none"
 
@@ -55,13 +56,11 @@ static int fail(char *err, size_t errlen, const char *option, const char *fmt, .
 
 static int fail(char *err, size_t errlen, const char *option, const char *fmt, ...)
 {
-    int n = snprintf(err, errlen, "%s: ", option);
-    if (n >= 0 && (size_t)n < errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    snprintf(err, errlen, "%s: ", option);
+    va_list ap;
+    va_start(ap, fmt);
+    error_append(err, errlen, fmt, ap);
+    va_end(ap);
     return -1;
 }
 

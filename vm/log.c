@@ -17,6 +17,16 @@ static const struct {
     { "guest_errors", LOG_GUEST_ERRORS, "show accesses the guest should not make" },
 };
 
+int error_append(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+    if (!errlen)
+        return -1;
+    size_t n = strnlen(err, errlen);
+    if (n < errlen)
+        vsnprintf(err + n, errlen - n, fmt, ap);
+    return -1;
+}
+
 void log_printf(const struct logger *log, unsigned kind, const char *fmt, ...)
 {
     if (!log_enabled(log, kind))

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lintas/cpu.h"
+#include "lintas/log.h"
 #include "lintas/mem.h"
 #include "vm/multiboot.h"
 
@@ -116,13 +117,11 @@ __attribute__((format(printf, 4, 5)))
 static int kernel_error(const struct multiboot_boot *b, char *err, size_t errlen, const char *fmt, ...)
 {
     /* Name the option only when the image came from one. */
-    int n = snprintf(err, errlen, b->kernel_owned ? "-kernel: '%s': " : "'%s': ", b->name);
-    if (n >= 0 && (size_t)n < errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    snprintf(err, errlen, b->kernel_owned ? "-kernel: '%s': " : "'%s': ", b->name);
+    va_list ap;
+    va_start(ap, fmt);
+    error_append(err, errlen, fmt, ap);
+    va_end(ap);
     return -1;
 }
 

@@ -48,6 +48,7 @@
 
 #include "lintas/cpu.h"
 #include "lintas/machine.h"
+#include "lintas/log.h"
 #include "lintas/mem.h"
 #include "lintas/state.h"
 #include "lintas/timer.h"
@@ -91,15 +92,12 @@ static int file_error(char *err, size_t errlen, const char *path, const char *fm
 /* One line: "state file 'PATH': what". Returns -1. */
 static int file_error(char *err, size_t errlen, const char *path, const char *fmt, ...)
 {
-    if (!errlen)
-        return -1;
-    int n = snprintf(err, errlen, "state file '%s': ", path);
-    if (n >= 0 && (size_t)n < errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    if (errlen)
+        snprintf(err, errlen, "state file '%s': ", path);
+    va_list ap;
+    va_start(ap, fmt);
+    error_append(err, errlen, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -131,47 +129,12 @@ static uint64_t get_le(const uint8_t *p, unsigned bytes)
 
 /* ---- building the part before the RAM ---- */
 
-/* Append n bytes (NULL: zeros), growing the buffer as state.c does. */
-static void append(struct state_writer *w, const void *data, size_t n)
-{
-    if (w->failed)
-        return;
-    if (n > w->cap - w->len) {
-        if (n > SIZE_MAX / 2 - w->len) {
-            w->failed = true;
-            return;
-        }
-        size_t cap = w->cap ? w->cap : 256;
-        while (cap - w->len < n)
-            cap *= 2;
-        uint8_t *buf = realloc(w->buf, cap);
-        if (!buf) {
-            w->failed = true;
-            return;
-        }
-        w->buf = buf;
-        w->cap = cap;
-    }
-    if (data)
-        memcpy(w->buf + w->len, data, n);
-    else
-        memset(w->buf + w->len, 0, n);
-    w->len += n;
-}
-
-static void append_le(struct state_writer *w, uint64_t v, unsigned bytes)
-{
-    uint8_t b[8];
-    put_le(b, v, bytes);
-    append(w, b, bytes);
-}
-
 /* Start a section; returns where its length goes, for end_section. */
 static size_t begin_section(struct state_writer *w, uint32_t tag)
 {
-    append_le(w, tag, 4);
+    state_write_le(w, tag, 4);
     size_t at = w->len;
-    append_le(w, 0, 8);
+    state_write_le(w, 0, 8);
     return at;
 }
 
@@ -186,22 +149,22 @@ static void end_section(struct state_writer *w, size_t at)
  * are written. Returns where the RAM section's length goes. */
 static size_t build_prefix(struct machine *m, struct state_writer *w)
 {
-    append(w, STATE_FILE_MAGIC, MAGIC_LEN);
-    append_le(w, STATE_FILE_VERSION, 4);
-    append(w, NULL, HEADER_LEN - MAGIC_LEN - 4);
+    state_write_bytes(w, STATE_FILE_MAGIC, MAGIC_LEN);
+    state_write_le(w, STATE_FILE_VERSION, 4);
+    state_write_bytes(w, NULL, HEADER_LEN - MAGIC_LEN - 4);
 
     size_t at = begin_section(w, TAG_CONF);
-    append_le(w, m->ram_size, 8);
-    append_le(w, m->device_count, 4);
+    state_write_le(w, m->ram_size, 8);
+    state_write_le(w, m->device_count, 4);
     for (unsigned i = 0; i < m->device_count; i++) {
         const char *name = m->devices[i].desc->name;
-        append_le(w, strlen(name), 4);
-        append(w, name, strlen(name));
+        state_write_le(w, strlen(name), 4);
+        state_write_bytes(w, name, strlen(name));
     }
     end_section(w, at);
 
     at = begin_section(w, TAG_CLCK);
-    append_le(w, vclock_save(m->clock), 8);
+    state_write_le(w, vclock_save(m->clock), 8);
     end_section(w, at);
 
     at = begin_section(w, TAG_CPU);
@@ -215,28 +178,11 @@ static size_t build_prefix(struct machine *m, struct state_writer *w)
     }
 
     at = begin_section(w, TAG_RAM);
-    append_le(w, mem_ram_size(m->mem), 8);
+    state_write_le(w, mem_ram_size(m->mem), 8);
     return at;
 }
 
 /* ---- writing the file ---- */
-
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t done = write(fd, p, n);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0) {
-            if (done == 0)
-                errno = EIO;
-            return false;
-        }
-        p += done;
-        n -= (size_t)done;
-    }
-    return true;
-}
 
 static bool pwrite_all(int fd, const uint8_t *p, size_t n, off_t at)
 {
@@ -256,10 +202,11 @@ static bool pwrite_all(int fd, const uint8_t *p, size_t n, off_t at)
     return true;
 }
 
-/* Compress RAM into fd at its current position; *crc and *len take the
+/* Compress RAM into fd from offset at; *crc and *len take the
  * CRC-32 and the count of the bytes written. false with errno set when a
  * write fails (errno ENOMEM when zlib cannot start). */
-static bool write_ram(int fd, const uint8_t *ram, uint64_t size, uint32_t *crc, uint64_t *len)
+static bool write_ram(int fd, off_t at, const uint8_t *ram, uint64_t size, uint32_t *crc,
+                      uint64_t *len)
 {
     uint8_t *out = malloc(DEFLATE_OUT);
     z_stream zs = { 0 };
@@ -286,7 +233,7 @@ static bool write_ram(int fd, const uint8_t *ram, uint64_t size, uint32_t *crc, 
             errno = EINVAL;
             ok = false;
         } else if (n) {
-            ok = write_all(fd, out, n);
+            ok = pwrite_all(fd, out, n, at + (off_t)written);
             sum = crc32(sum, out, (uInt)n);
             written += n;
         }
@@ -336,8 +283,8 @@ static int write_file(struct machine *m, const char *path, const char *tmp_path,
     }
     uint32_t ram_crc;
     uint64_t ram_len;
-    bool ok = lseek(fd, (off_t)w.len, SEEK_SET) == (off_t)w.len &&
-              write_ram(fd, mem_ram(m->mem), mem_ram_size(m->mem), &ram_crc, &ram_len);
+    bool ok = write_ram(fd, (off_t)w.len, mem_ram(m->mem), mem_ram_size(m->mem), &ram_crc,
+                        &ram_len);
     if (ok) {
         put_le(w.buf + ram_len_at, 8 + ram_len, 8);
         put_le(w.buf + LENGTH_OFFSET, w.len + ram_len, 8);

@@ -129,7 +129,7 @@ static bool writer_reserve(struct state_writer *w, size_t n)
     return true;
 }
 
-static void write_le(struct state_writer *w, uint64_t v, unsigned bytes)
+void state_write_le(struct state_writer *w, uint64_t v, unsigned bytes)
 {
     if (!writer_reserve(w, bytes))
         return;
@@ -137,21 +137,29 @@ static void write_le(struct state_writer *w, uint64_t v, unsigned bytes)
         w->buf[w->len++] = (uint8_t)(v >> (8 * i));
 }
 
+void state_write_bytes(struct state_writer *w, const void *data, size_t n)
+{
+    if (!writer_reserve(w, n))
+        return;
+    if (data)
+        memcpy(w->buf + w->len, data, n);
+    else
+        memset(w->buf + w->len, 0, n);
+    w->len += n;
+}
+
 void state_save(const struct state_desc *desc, const void *obj, struct state_writer *w)
 {
     size_t name_len = strlen(desc->name);
-    write_le(w, name_len, 4);
-    if (writer_reserve(w, name_len)) {
-        memcpy(w->buf + w->len, desc->name, name_len);
-        w->len += name_len;
-    }
-    write_le(w, desc->version, 4);
-    write_le(w, desc->field_count, 4);
+    state_write_le(w, name_len, 4);
+    state_write_bytes(w, desc->name, name_len);
+    state_write_le(w, desc->version, 4);
+    state_write_le(w, desc->field_count, 4);
     for (size_t i = 0; i < desc->field_count; i++) {
         const struct state_field *f = &desc->fields[i];
         const uint8_t *p = (const uint8_t *)obj + f->offset;
         for (uint32_t e = 0; e < f->count; e++)
-            write_le(w, get_element(p + e * host_size(f->kind), f->kind), wire_size(f->kind));
+            state_write_le(w, get_element(p + e * host_size(f->kind), f->kind), wire_size(f->kind));
     }
 }
 

@@ -26,6 +26,10 @@ void io_destroy(struct io_bus *bus);
 int io_register(struct io_bus *bus, uint16_t base, uint32_t count,
                 const struct io_ops *ops, void *opaque);
 
+/* Release every port range registered with this opaque, for a device
+ * whose creation fails after it claimed some of its ports. */
+void io_unregister_all(struct io_bus *bus, const void *opaque);
+
 uint32_t io_read(struct io_bus *bus, uint16_t port, unsigned size);
 void io_write(struct io_bus *bus, uint16_t port, uint32_t value, unsigned size);
 

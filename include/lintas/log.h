@@ -29,6 +29,11 @@ static inline bool log_enabled(const struct logger *log, unsigned kind)
 void log_printf(const struct logger *log, unsigned kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* One-line errors for the user ("-kernel: 'x': not a Multiboot image"):
+ * append the formatted message to what err already holds (the prefix the
+ * caller wrote), cut to errlen. Returns -1, for error paths to return. */
+int error_append(char *err, size_t errlen, const char *fmt, va_list ap);
+
 /* Parse a -d list ("in_asm,int"). Returns 0, or -1 with the bad item in *bad. */
 int log_parse_mask(const char *list, unsigned *mask, const char **bad, size_t *bad_len);
 void log_print_help(FILE *out);

@@ -101,4 +101,9 @@ int state_load(const struct state_desc *desc, void *obj, struct state_reader *r,
 
 void state_writer_free(struct state_writer *w);
 
+/* Raw writes, for containers of sections (machine state files): an
+ * integer of 1 to 8 bytes little-endian, or n bytes (NULL: zeros). */
+void state_write_le(struct state_writer *w, uint64_t v, unsigned bytes);
+void state_write_bytes(struct state_writer *w, const void *data, size_t n);
+
 #endif

@@ -125,10 +125,30 @@ static void test_bus(struct unit_tally *t)
     io_destroy(bus);
 }
 
+/* A device that claimed some of its ports before failing gives them all
+ * back, and only its own. */
+static void test_unregister(struct unit_tally *t)
+{
+    struct io_bus *bus = io_create();
+    struct regs a = { 0 }, b = { 0 };
+    CHECK(t, io_register(bus, 0x60, 1, &regs_ops, &a) == 0);
+    CHECK(t, io_register(bus, 0x64, 1, &regs_ops, &a) == 0);
+    CHECK(t, io_register(bus, 0x70, 2, &regs_ops, &b) == 0);
+    io_unregister_all(bus, &a);
+    CHECK(t, io_read(bus, 0x60, 1) == 0xff && io_read(bus, 0x64, 1) == 0xff && a.reads == 0);
+    io_write(bus, 0x71, 0x5a, 1);
+    CHECK(t, io_read(bus, 0x71, 1) == 0x5a && b.reads == 1);
+    /* The released ports can be claimed again. */
+    CHECK(t, io_register(bus, 0x60, 5, &regs_ops, &b) == 0);
+    CHECK(t, io_read(bus, 0x64, 1) == 0 && b.reads == 2);
+    io_destroy(bus);
+}
+
 int main(void)
 {
     struct unit_tally t = { 0, 0 };
     test_bus(&t);
+    test_unregister(&t);
     test_guest_errors(&t);
     return UNIT_REPORT(&t);
 }
