@@ -243,9 +243,24 @@ static struct chardev *open_pty(struct unit_tally *t, char *name)
     return chr;
 }
 
+/* Containers without /dev/pts have no pseudo-terminals at all: the back
+ * end then fails with a clear line, which open_pty would count as a bug. */
+static bool host_has_ptys(void)
+{
+    int fd = posix_openpt(O_RDWR | O_NOCTTY);
+    if (fd < 0) {
+        printf("SKIP pty: this host has no pseudo-terminals (%s)\n", strerror(errno));
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
 static void test_pty(struct unit_tally *t)
 {
     char name[64] = "", buf[8];
+    if (!host_has_ptys())
+        return;
     struct chardev *chr = open_pty(t, name);
     if (!chr)
         return;
