@@ -41,6 +41,22 @@ uint8_t mmu_fetch_byte(struct cpu *cpu, uint32_t lin, bool user);
  * false when any byte is unmapped. */
 bool mmu_peek(struct cpu *cpu, uint32_t lin, void *buf, size_t len);
 
+/* Load the four PDPTE registers of PAE paging from the table CR3 points
+ * to (SDM vol. 3, 4.4.1): on MOV to CR3 with PAE paging on, and on MOV to
+ * CR0/CR4 that turns it on or changes PG, PAE, PSE or PGE with it on. A
+ * present entry with reserved bits set raises #GP(0), changing nothing. */
+void mmu_load_pdptes(struct cpu *cpu, uint32_t cr3);
+
+/* Whether a PDPTE register could hold this value: not present, or no
+ * reserved bit set. */
+bool mmu_pdpte_ok(uint64_t pdpte);
+
+/* Whether a CR0/CR4 pair selects PAE paging. */
+static inline bool pae_paging(uint32_t cr0, uint32_t cr4)
+{
+    return (cr0 & CR0_PG) && (cr4 & CR4_PAE);
+}
+
 /* Invalidate: one page (INVLPG), everything but global pages (CR3 load),
  * everything (CR0/CR4 paging bits). */
 void tlb_flush_page(struct cpu *cpu, uint32_t lin);

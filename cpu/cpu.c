@@ -3,10 +3,12 @@
  * assembly from the lazy flags, raw segment setters and the state dump.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "breakpoint.h"
 #include "disas.h"
 #include "flags.h"
+#include "fpu.h"
 #include "icache.h"
 #include "lintas/cpu.h"
 #include "lintas/log.h"
@@ -49,10 +51,13 @@ void cpu_reset(struct cpu *cpu)
     cpu_set_eflags(cpu, 0);
     cpu->cr0 = CR0_ET | CR0_CD | CR0_NW;
     cpu->cr2 = cpu->cr3 = cpu->cr4 = 0;
+    for (unsigned i = 0; i < 4; i++)
+        cpu->pdpte[i] = 0;
     for (unsigned i = 0; i < 8; i++)
         cpu->dr[i] = 0;
     cpu->dr[6] = 0xffff0ff0;
     cpu->dr[7] = 0x400;
+    fpu_power_on(&cpu->fpu);
     cpu->bp_hits = 0;
 
     /* Data segments: base 0, limit 64 KiB, present read/write accessed. */
@@ -72,6 +77,10 @@ void cpu_reset(struct cpu *cpu)
     cpu->apic_base = 0xfee00900; /* BSP, enabled, at the default base */
     for (unsigned i = 0; i < 5; i++)
         cpu->mc_ctl[i] = 0;
+    memset(cpu->mtrr_var, 0, sizeof(cpu->mtrr_var));
+    memset(cpu->mtrr_fixed, 0, sizeof(cpu->mtrr_fixed));
+    cpu->mtrr_def_type = 0; /* MTRRs disabled (SDM vol. 3, 11.11.5) */
+    cpu->pat = PAT_POWER_ON;
 
     cpu->nmi_pending = false;
     cpu->nmi_blocked = false;

@@ -15,6 +15,7 @@
 #include "access.h"
 #include "breakpoint.h"
 #include "flags.h"
+#include "fpu.h"
 #include "seg.h"
 #include "system.h"
 
@@ -77,7 +78,8 @@ static bool lazy_flags_ok(const struct cpu *cpu, char *why, size_t len)
     return true;
 }
 
-/* CR0 and CR4 as MOV to CR leaves them (cpu/exec_system.c). */
+/* CR0 and CR4 as MOV to CR leaves them (cpu/exec_system.c), and the PDPTE
+ * registers as a load leaves them (cpu/mmu.c). */
 static bool control_ok(const struct cpu *cpu, char *why, size_t len)
 {
     const char *bad = NULL;
@@ -89,6 +91,9 @@ static bool control_ok(const struct cpu *cpu, char *why, size_t len)
         bad = "CR0.NW is set without CR0.CD";
     else if (cpu->cr4 & ~CR4_VALID)
         bad = "CR4 has reserved or unsupported bits set";
+    else if (!mmu_pdpte_ok(cpu->pdpte[0]) || !mmu_pdpte_ok(cpu->pdpte[1]) ||
+             !mmu_pdpte_ok(cpu->pdpte[2]) || !mmu_pdpte_ok(cpu->pdpte[3]))
+        bad = "a present PDPTE register has reserved bits set";
     if (bad)
         snprintf(why, len, "%s (CR0=%08x CR4=%08x)", bad, cpu->cr0, cpu->cr4);
     return !bad;
@@ -158,6 +163,17 @@ static bool segments_ok(const struct cpu *cpu, char *why, size_t len)
            seg_cache_ok(&cpu->tr, "TR", false, why, len);
 }
 
+/* Any register contents, tags and status are possible (FRSTOR loads
+ * them from memory); only FOP is 11 bits wide. */
+static bool fpu_ok(const struct cpu *cpu, char *why, size_t len)
+{
+    if (cpu->fpu.fop > 0x7ff) {
+        snprintf(why, len, "x87 FOP %04x is wider than 11 bits", cpu->fpu.fop);
+        return false;
+    }
+    return true;
+}
+
 static int cpu_post_load(void *obj, char *err, size_t errlen)
 {
     struct cpu *cpu = obj;
@@ -169,7 +185,8 @@ static int cpu_post_load(void *obj, char *err, size_t errlen)
     }
     if (!registers_ok(cpu, why, sizeof(why)) || !lazy_flags_ok(cpu, why, sizeof(why)) ||
         !control_ok(cpu, why, sizeof(why)) || !debug_ok(cpu, why, sizeof(why)) ||
-        !privilege_ok(cpu, why, sizeof(why)) || !segments_ok(cpu, why, sizeof(why))) {
+        !privilege_ok(cpu, why, sizeof(why)) || !segments_ok(cpu, why, sizeof(why)) ||
+        !fpu_ok(cpu, why, sizeof(why))) {
         snprintf(err, errlen, "cpu: %s", why);
         return -1;
     }
@@ -189,6 +206,11 @@ static int cpu_post_load(void *obj, char *err, size_t errlen)
     CPU_FIELD(cache.base, base_reset), CPU_FIELD(cache.limit, 0xffff), CPU_FIELD(cache.lo, 0), \
         CPU_FIELD(cache.hi, 0xffff), CPU_FIELD(cache.sel, sel_reset),                          \
         CPU_FIELD(cache.attr, attr_reset), CPU_FIELD(cache.acc, acc_reset)
+
+/* One x87 data register. */
+#define FPU_REG_FIELDS(n)                                      \
+    STATE_FIELD_SINCE(struct cpu, fpu.r[n].mant, 0, 2),        \
+        STATE_FIELD_SINCE(struct cpu, fpu.r[n].sign_exp, 0, 2)
 
 #define RESET_DATA_ATTR (SEG_ATTR_P | SEG_ATTR_S | SEG_TYPE_RW | SEG_TYPE_ACCESSED)
 #define RESET_RIGHTS (SEG_ACC_READ | SEG_ACC_WRITE)
@@ -237,6 +259,18 @@ static const struct state_field cpu_fields[] = {
     CPU_FIELD(dr[7], DR7_FIXED_ONE),
     CPU_FIELD(cpl, 0),
 
+    /* x87 FPU at power-up (SDM vol. 3, table 9-1): every register +0.0. */
+    FPU_REG_FIELDS(0), FPU_REG_FIELDS(1), FPU_REG_FIELDS(2), FPU_REG_FIELDS(3),
+    FPU_REG_FIELDS(4), FPU_REG_FIELDS(5), FPU_REG_FIELDS(6), FPU_REG_FIELDS(7),
+    STATE_FIELD_SINCE(struct cpu, fpu.fcw, FCW_POWER_ON, 2),
+    STATE_FIELD_SINCE(struct cpu, fpu.fsw, 0, 2),
+    STATE_FIELD_SINCE(struct cpu, fpu.ftw, FTW_ALL_ZERO, 2),
+    STATE_FIELD_SINCE(struct cpu, fpu.fop, 0, 2),
+    STATE_FIELD_SINCE(struct cpu, fpu.fip, 0, 2),
+    STATE_FIELD_SINCE(struct cpu, fpu.fdp, 0, 2),
+    STATE_FIELD_SINCE(struct cpu, fpu.fcs, 0, 2),
+    STATE_FIELD_SINCE(struct cpu, fpu.fds, 0, 2),
+
     CPU_FIELD(tsc_offset, 0),
     CPU_FIELD(icount, 0),
     CPU_FIELD(sysenter_cs, 0),
@@ -244,6 +278,10 @@ static const struct state_field cpu_fields[] = {
     CPU_FIELD(sysenter_eip, 0),
     CPU_FIELD(apic_base, 0xfee00900u), /* BSP, enabled, at the default base */
     STATE_ARRAY(struct cpu, mc_ctl, 0),
+    STATE_ARRAY_SINCE(struct cpu, mtrr_var, 0, 2),
+    STATE_ARRAY_SINCE(struct cpu, mtrr_fixed, 0, 2),
+    STATE_FIELD_SINCE(struct cpu, mtrr_def_type, 0, 2), /* MTRRs disabled */
+    STATE_FIELD_SINCE(struct cpu, pat, PAT_POWER_ON, 2),
 
     CPU_FIELD(intr_line, false),
     CPU_FIELD(nmi_pending, false),
@@ -251,11 +289,12 @@ static const struct state_field cpu_fields[] = {
     CPU_FIELD(halted, false),
     CPU_FIELD(bp_hits, 0),
     CPU_FIELD(nmi_blocked, false),
+    STATE_ARRAY_SINCE(struct cpu, pdpte, 0, 2),
 };
 
 const struct state_desc cpu_state_desc = {
     .name = "cpu",
-    .version = 1,
+    .version = 2,
     .fields = cpu_fields,
     .field_count = sizeof(cpu_fields) / sizeof(cpu_fields[0]),
     .post_load = cpu_post_load,

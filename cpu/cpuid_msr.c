@@ -15,14 +15,20 @@
 /* CPUID.1:EDX feature bits (SDM vol. 2, CPUID, table 3-11). VME covers
  * CR4.PVI too; DE promises CR4.DE with I/O breakpoints. MCE promises
  * CR4.MCE and the #MC vector, MCA the bank MSRs; no machine check is ever
- * signalled. */
+ * signalled. MTRR promises the MTRR MSRs, which hold their values and
+ * change nothing. A Pentium II has FPU, PAE and FXSR too, each set here
+ * once it is implemented; PAT came with the Pentium III and stays clear
+ * even though the IA32_PAT MSR is kept. */
 enum {
-    FEAT_VME = 1u << 1, FEAT_DE = 1u << 2, FEAT_PSE = 1u << 3, FEAT_TSC = 1u << 4,
-    FEAT_MSR = 1u << 5, FEAT_MCE = 1u << 7, FEAT_CX8 = 1u << 8, FEAT_SEP = 1u << 11,
-    FEAT_PGE = 1u << 13, FEAT_MCA = 1u << 14, FEAT_CMOV = 1u << 15,
+    FEAT_FPU = 1u << 0, FEAT_VME = 1u << 1, FEAT_DE = 1u << 2, FEAT_PSE = 1u << 3,
+    FEAT_TSC = 1u << 4, FEAT_MSR = 1u << 5, FEAT_PAE = 1u << 6, FEAT_MCE = 1u << 7,
+    FEAT_CX8 = 1u << 8, FEAT_SEP = 1u << 11, FEAT_MTRR = 1u << 12, FEAT_PGE = 1u << 13,
+    FEAT_MCA = 1u << 14, FEAT_CMOV = 1u << 15, FEAT_PAT = 1u << 16, FEAT_MMX = 1u << 23,
+    FEAT_FXSR = 1u << 24,
 };
 #define CPUID_FEATURES (FEAT_VME | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_MCE | \
-                        FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_MCA | FEAT_CMOV)
+                        FEAT_CX8 | FEAT_SEP | FEAT_MTRR | FEAT_PGE | FEAT_MCA | FEAT_CMOV | \
+                        FEAT_MMX | FEAT_PAE | FEAT_FPU | FEAT_FXSR)
 
 /* The MSRs this CPU has (SDM vol. 4, table 2-2 and the P6 family table). */
 enum {
@@ -33,11 +39,19 @@ enum {
     MSR_APIC_BASE = 0x1b,
     MSR_EBL_CR_POWERON = 0x2a,
     MSR_BIOS_SIGN_ID = 0x8b,
+    MSR_MTRRCAP = 0xfe,
     MSR_SYSENTER_CS = 0x174,
     MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176,
     MSR_MCG_CAP = 0x179,
     MSR_MCG_STATUS = 0x17a,
+    MSR_MTRR_PHYS_BASE0 = 0x200, /* then MTRRphysMask0, Base1, ... Mask7 */
+    MSR_MTRR_FIX64K_00000 = 0x250,
+    MSR_MTRR_FIX16K_80000 = 0x258,
+    MSR_MTRR_FIX16K_A0000 = 0x259,
+    MSR_MTRR_FIX4K_C0000 = 0x268, /* to 4K_F8000 at 0x26f */
+    MSR_PAT = 0x277,
+    MSR_MTRR_DEF_TYPE = 0x2ff,
     MSR_MC0_CTL = 0x400, /* then STATUS, ADDR, MISC; four MSRs a bank */
 };
 /* IA32_APIC_BASE: BSP flag (read-only), enable, and a base below 64 GiB. */
@@ -59,6 +73,116 @@ enum {
 enum { MC_CTL, MC_STATUS, MC_ADDR, MC_MISC };
 _Static_assert(sizeof(((struct cpu *)0)->mc_ctl) == MC_BANKS * sizeof(uint64_t),
                "one MCi_CTL per bank");
+
+/* MTRRs (SDM vol. 3, 11.11): MTRRcap reports eight variable ranges
+ * (VCNT), the fixed ranges (FIX) and write combining (WC). Physical
+ * addresses have 36 bits, so bits 63:36 of the range registers are
+ * reserved, as are the bits between the fields. */
+#define MTRRCAP_VALUE 0x508u
+#define MTRR_VAR_COUNT 16u
+#define MTRR_FIXED_COUNT 11u
+#define MTRR_PHYS_ADDR 0x0000000ffffff000ull
+#define MTRR_TYPE_MASK 0xffull
+#define MTRR_MASK_VALID (1ull << 11)
+#define MTRR_DEF_FE (1ull << 10)
+#define MTRR_DEF_E (1ull << 11)
+_Static_assert(sizeof(((struct cpu *)0)->mtrr_var) == MTRR_VAR_COUNT * sizeof(uint64_t),
+               "a base and a mask for each of the eight variable ranges");
+
+/* Memory types: UC, WC, WT, WP, WB; 2 and 3 are reserved, and 7 (UC-) is
+ * a PAT type only (SDM vol. 3, tables 11-8 and 11-10). */
+static bool mtrr_type_ok(uint64_t type)
+{
+    return type <= 1 || (type >= 4 && type <= 6);
+}
+
+/* Eight memory types, one a byte: a fixed-range MTRR or the PAT. */
+static bool type_bytes_ok(uint64_t v, bool pat)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t type = (v >> (8 * i)) & MTRR_TYPE_MASK;
+        if (!mtrr_type_ok(type) && !(pat && type == 7))
+            return false;
+    }
+    return true;
+}
+
+static bool mtrr_var_ok(unsigned n, uint64_t v)
+{
+    if (n % 2 == 0) /* PhysBase: base and type */
+        return !(v & ~(MTRR_PHYS_ADDR | MTRR_TYPE_MASK)) && mtrr_type_ok(v & MTRR_TYPE_MASK);
+    return !(v & ~(MTRR_PHYS_ADDR | MTRR_MASK_VALID)); /* PhysMask: mask and V */
+}
+
+static bool mtrr_def_type_ok(uint64_t v)
+{
+    return !(v & ~(MTRR_TYPE_MASK | MTRR_DEF_FE | MTRR_DEF_E)) && mtrr_type_ok(v & MTRR_TYPE_MASK);
+}
+
+/* The fixed-range MTRR an MSR index names, as an index into mtrr_fixed,
+ * or -1. */
+static int mtrr_fixed_index(uint32_t msr)
+{
+    switch (msr) {
+    case MSR_MTRR_FIX64K_00000: return 0;
+    case MSR_MTRR_FIX16K_80000: return 1;
+    case MSR_MTRR_FIX16K_A0000: return 2;
+    default:
+        if (msr >= MSR_MTRR_FIX4K_C0000 && msr < MSR_MTRR_FIX4K_C0000 + 8)
+            return 3 + (int)(msr - MSR_MTRR_FIX4K_C0000);
+        return -1;
+    }
+}
+_Static_assert(sizeof(((struct cpu *)0)->mtrr_fixed) == MTRR_FIXED_COUNT * sizeof(uint64_t),
+               "one 64K, two 16K and eight 4K fixed-range MTRRs");
+
+/* The memory-type MSRs: true when msr is one of them, with its value
+ * read into *v. */
+static bool memtype_read(const struct cpu *cpu, uint32_t msr, uint64_t *v)
+{
+    int fixed = mtrr_fixed_index(msr);
+    if (fixed >= 0)
+        *v = cpu->mtrr_fixed[fixed];
+    else if (msr >= MSR_MTRR_PHYS_BASE0 && msr < MSR_MTRR_PHYS_BASE0 + MTRR_VAR_COUNT)
+        *v = cpu->mtrr_var[msr - MSR_MTRR_PHYS_BASE0];
+    else if (msr == MSR_MTRRCAP)
+        *v = MTRRCAP_VALUE;
+    else if (msr == MSR_MTRR_DEF_TYPE)
+        *v = cpu->mtrr_def_type;
+    else if (msr == MSR_PAT)
+        *v = cpu->pat;
+    else
+        return false;
+    return true;
+}
+
+/* The writable memory-type MSRs: true when msr is one of them. Reserved
+ * bits or a reserved memory type in v are #GP(0). */
+static bool memtype_write(struct cpu *cpu, uint32_t msr, uint64_t v)
+{
+    int fixed = mtrr_fixed_index(msr);
+    uint64_t *dst;
+    bool ok;
+    if (fixed >= 0) {
+        dst = &cpu->mtrr_fixed[fixed];
+        ok = type_bytes_ok(v, false);
+    } else if (msr >= MSR_MTRR_PHYS_BASE0 && msr < MSR_MTRR_PHYS_BASE0 + MTRR_VAR_COUNT) {
+        dst = &cpu->mtrr_var[msr - MSR_MTRR_PHYS_BASE0];
+        ok = mtrr_var_ok(msr - MSR_MTRR_PHYS_BASE0, v);
+    } else if (msr == MSR_MTRR_DEF_TYPE) {
+        dst = &cpu->mtrr_def_type;
+        ok = mtrr_def_type_ok(v);
+    } else if (msr == MSR_PAT) {
+        dst = &cpu->pat;
+        ok = type_bytes_ok(v, true);
+    } else {
+        return false;
+    }
+    if (!ok)
+        cpu_fault(cpu, EXC_GP, 0);
+    *dst = v;
+    return true;
+}
 
 /* The P6 has two performance counters (SDM vol. 3, 18.6). */
 #define P6_PMC_COUNT 2
@@ -192,6 +316,10 @@ void exec_RDMSR(struct cpu *cpu, const struct insn *in)
         return;
     }
     uint64_t v;
+    if (memtype_read(cpu, msr, &v)) {
+        set_edx_eax(cpu, v);
+        return;
+    }
     switch (msr) {
     /* No machine check has been latched, and no microcode update is
      * loaded: BIOS_SIGN_ID's revision (high half) reads 0. */
@@ -218,6 +346,16 @@ const char *msr_state_error(const struct cpu *cpu)
     for (unsigned bank = 0; bank < MC_BANKS; bank++)
         if (cpu->mc_ctl[bank] != 0 && cpu->mc_ctl[bank] != ~0ull)
             return "an MCi_CTL is neither all zeros nor all ones";
+    for (unsigned n = 0; n < MTRR_VAR_COUNT; n++)
+        if (!mtrr_var_ok(n, cpu->mtrr_var[n]))
+            return "a variable-range MTRR has reserved bits set or a reserved type";
+    for (unsigned n = 0; n < MTRR_FIXED_COUNT; n++)
+        if (!type_bytes_ok(cpu->mtrr_fixed[n], false))
+            return "a fixed-range MTRR holds a reserved memory type";
+    if (!mtrr_def_type_ok(cpu->mtrr_def_type))
+        return "MTRRdefType has reserved bits set or a reserved type";
+    if (!type_bytes_ok(cpu->pat, true))
+        return "IA32_PAT has reserved bits set or a reserved type";
     return NULL;
 }
 
@@ -234,6 +372,8 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
         mc_bank_write(cpu, bank, reg, v);
         return;
     }
+    if (memtype_write(cpu, msr, v))
+        return;
     switch (msr) {
     case MSR_TSC:
         /* P6 writes only the low 32 bits and clears the rest (SDM vol. 3,
@@ -259,7 +399,7 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
         if (v)
             cpu_fault(cpu, EXC_GP, 0);
         break;
-    default: /* missing MSRs, and the read-only IA32_PLATFORM_ID and MCG_CAP */
+    default: /* missing MSRs, and the read-only IA32_PLATFORM_ID, MTRRcap and MCG_CAP */
         cpu_fault(cpu, EXC_GP, 0);
     }
 }

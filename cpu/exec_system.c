@@ -234,6 +234,8 @@ static void write_cr0(struct cpu *cpu, uint32_t value)
     if (((value & CR0_PG) && !(value & CR0_PE)) || ((value & CR0_NW) && !(value & CR0_CD)))
         cpu_fault(cpu, EXC_GP, 0);
     uint32_t changed = cpu->cr0 ^ value;
+    if (pae_paging(value, cpu->cr4) && (changed & (CR0_PG | CR0_CD | CR0_NW)))
+        mmu_load_pdptes(cpu, cpu->cr3);
     cpu->cr0 = value;
     if (changed & (CR0_PG | CR0_WP | CR0_PE))
         cpu_tlb_flush_all(cpu);
@@ -295,6 +297,8 @@ void exec_MOV_CR(struct cpu *cpu, const struct insn *in)
         cpu->cr2 = value;
         break;
     case 3:
+        if (pae_paging(cpu->cr0, cpu->cr4))
+            mmu_load_pdptes(cpu, value);
         cpu->cr3 = value;
         tlb_flush_nonglobal(cpu);
         break;
@@ -302,6 +306,8 @@ void exec_MOV_CR(struct cpu *cpu, const struct insn *in)
         if (value & ~CR4_VALID)
             cpu_fault(cpu, EXC_GP, 0);
         uint32_t changed = cpu->cr4 ^ value;
+        if (pae_paging(cpu->cr0, value) && (changed & CR4_PAGING_BITS))
+            mmu_load_pdptes(cpu, cpu->cr3);
         cpu->cr4 = value;
         if (changed & CR4_PAGING_BITS)
             cpu_tlb_flush_all(cpu);

@@ -1,5 +1,6 @@
 /*
- * Paging and the software TLB (SDM vol. 3, chapter 4, 32-bit paging).
+ * Paging and the software TLB (SDM vol. 3, chapter 4: 32-bit paging and
+ * PAE paging).
  *
  * Every linear access that misses the TLB comes here: the page tables are
  * walked, permissions checked, accessed/dirty bits set and the TLB entry
@@ -18,7 +19,21 @@ enum {
     PTE_P = 1u << 0, PTE_RW = 1u << 1, PTE_US = 1u << 2, PTE_A = 1u << 5,
     PTE_D = 1u << 6, PTE_PS = 1u << 7, PTE_G = 1u << 8,
 };
-enum { PF_P = 1u << 0, PF_W = 1u << 1, PF_U = 1u << 2 };
+enum { PF_P = 1u << 0, PF_W = 1u << 1, PF_U = 1u << 2, PF_RSVD = 1u << 3 };
+
+/*
+ * PAE entries (SDM vol. 3, 4.4) on a Pentium II: physical addresses have
+ * 36 bits, and without IA32_EFER there is no execute-disable, so bits
+ * 63:36 are reserved in every entry. Without the PAT (CPUID does not
+ * report it, cpu/cpuid_msr.c) bit 7 of a PTE and bit 12 of a 2 MiB PDE are
+ * reserved too (SDM vol. 3, 4.4.2).
+ */
+#define PAE_FRAME 0x0000000ffffff000ull          /* bits 35:12 */
+#define PAE_LARGE_FRAME 0x0000000fffe00000ull    /* bits 35:21 */
+#define PAE_RSVD 0xfffffff000000000ull           /* bits 63:36 */
+#define PAE_PTE_RSVD (PAE_RSVD | PTE_PS)         /* and 7 (PAT) in a PTE */
+#define PAE_LARGE_RSVD (PAE_RSVD | 0x1ff000ull)  /* and 20:12 in a 2 MiB PDE */
+#define PDPTE_RSVD (PAE_RSVD | 0x1e6ull)         /* and 8:5, 2:1 (table 4-8) */
 
 /* The outcome of a successful walk. */
 struct translation {
@@ -26,8 +41,19 @@ struct translation {
     bool writable;  /* a write by this privilege is allowed */
     bool dirty;     /* the dirty bit is already set */
     bool global;
-    bool large;     /* came from a 4 MiB page */
+    bool large;     /* came from a 4 MiB or 2 MiB page */
 };
+
+/* The entries a walk found: the directory entry and the page table entry,
+ * which for a large page is the directory entry itself. */
+struct entries {
+    uint64_t pde_addr, pte_addr;
+    uint32_t pde, pte; /* low halves: the rights and A/D/G bits */
+    bool large;
+    uint64_t page;
+};
+
+enum walk_result { WALK_OK, WALK_NOT_PRESENT, WALK_RESERVED };
 
 static bool paging_on(const struct cpu *cpu)
 {
@@ -40,14 +66,75 @@ static _Noreturn void page_fault(struct cpu *cpu, uint32_t lin, uint32_t code)
     cpu_fault(cpu, EXC_PF, code);
 }
 
+/* A/D bits are in the low half of 64-bit entries too: one dword write. */
 static void set_bits(struct cpu *cpu, uint64_t entry_addr, uint32_t entry, uint32_t bits)
 {
     if ((entry & bits) != bits)
         mem_write(cpu->mem, entry_addr, entry | bits, 4);
 }
 
+static uint64_t read_entry64(struct cpu *cpu, uint64_t addr)
+{
+    return mem_read(cpu->mem, addr, 4) | (uint64_t)mem_read(cpu->mem, addr + 4, 4) << 32;
+}
+
+/* 32-bit paging (SDM vol. 3, 4.3): CR3 -> PDE -> PTE or 4 MiB page. */
+static enum walk_result entries_32(struct cpu *cpu, uint32_t lin, struct entries *w)
+{
+    w->pde_addr = (cpu->cr3 & 0xfffff000u) | ((lin >> 20) & 0xffc);
+    w->pde = mem_read(cpu->mem, w->pde_addr, 4);
+    if (!(w->pde & PTE_P))
+        return WALK_NOT_PRESENT;
+    w->large = (w->pde & PTE_PS) && (cpu->cr4 & CR4_PSE);
+    if (w->large) {
+        w->pte = w->pde;
+        w->page = (w->pde & 0xffc00000u) | (lin & 0x003ff000u);
+        return WALK_OK;
+    }
+    w->pte_addr = (w->pde & 0xfffff000u) | ((lin >> 10) & 0xffc);
+    w->pte = mem_read(cpu->mem, w->pte_addr, 4);
+    if (!(w->pte & PTE_P))
+        return WALK_NOT_PRESENT;
+    w->page = w->pte & 0xfffff000u;
+    return WALK_OK;
+}
+
+/* PAE paging (SDM vol. 3, 4.4.2): PDPTE register -> PDE -> PTE or 2 MiB
+ * page. An entry with a reserved bit set maps nothing, and the walk stops
+ * there with a reserved-bit fault. */
+static enum walk_result entries_pae(struct cpu *cpu, uint32_t lin, struct entries *w)
+{
+    uint64_t pdpte = cpu->pdpte[lin >> 30];
+    if (!(pdpte & PTE_P))
+        return WALK_NOT_PRESENT;
+    w->pde_addr = (pdpte & PAE_FRAME) | ((lin >> 18) & 0xff8);
+    uint64_t pde = read_entry64(cpu, w->pde_addr);
+    w->pde = (uint32_t)pde;
+    if (!(pde & PTE_P))
+        return WALK_NOT_PRESENT;
+    w->large = (pde & PTE_PS) != 0;
+    if (w->large) {
+        if (pde & PAE_LARGE_RSVD)
+            return WALK_RESERVED;
+        w->pte = w->pde;
+        w->page = (pde & PAE_LARGE_FRAME) | (lin & 0x001ff000u);
+        return WALK_OK;
+    }
+    if (pde & PAE_RSVD)
+        return WALK_RESERVED;
+    w->pte_addr = (pde & PAE_FRAME) | ((lin >> 9) & 0xff8);
+    uint64_t pte = read_entry64(cpu, w->pte_addr);
+    w->pte = (uint32_t)pte;
+    if (!(pte & PTE_P))
+        return WALK_NOT_PRESENT;
+    if (pte & PAE_PTE_RSVD)
+        return WALK_RESERVED;
+    w->page = pte & PAE_FRAME;
+    return WALK_OK;
+}
+
 /*
- * Walk the page tables for one access. With set_bits_ok the accessed and
+ * Walk the page tables for one access. With side_effects the accessed and
  * dirty bits are updated and faults raised; without it (a debugger peek)
  * the walk has no side effects and returns false where it would fault.
  */
@@ -55,34 +142,20 @@ static bool walk(struct cpu *cpu, uint32_t lin, enum access_kind kind, bool user
                  bool side_effects, struct translation *t)
 {
     bool write = kind == ACCESS_WRITE;
-    uint64_t pde_addr = (cpu->cr3 & 0xfffff000u) | ((lin >> 20) & 0xffc);
-    uint32_t pde = mem_read(cpu->mem, pde_addr, 4);
     uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0);
-
-    if (!(pde & PTE_P)) {
+    struct entries w;
+    enum walk_result r =
+        (cpu->cr4 & CR4_PAE) ? entries_pae(cpu, lin, &w) : entries_32(cpu, lin, &w);
+    if (r != WALK_OK) {
+        /* A reserved bit reports P = 1 with RSVD (SDM vol. 3, 4.7). */
         if (side_effects)
-            page_fault(cpu, lin, code);
+            page_fault(cpu, lin, code | (r == WALK_RESERVED ? PF_P | PF_RSVD : 0));
         return false;
-    }
-
-    uint32_t pte;
-    uint64_t pte_addr = 0;
-    bool large = (pde & PTE_PS) && (cpu->cr4 & CR4_PSE);
-    if (large) {
-        pte = pde;
-    } else {
-        pte_addr = (pde & 0xfffff000u) | ((lin >> 10) & 0xffc);
-        pte = mem_read(cpu->mem, pte_addr, 4);
-        if (!(pte & PTE_P)) {
-            if (side_effects)
-                page_fault(cpu, lin, code);
-            return false;
-        }
     }
 
     /* Combined rights are the stricter of the two levels (SDM vol. 3,
      * 4.6.1). Supervisor writes ignore R/W unless CR0.WP is set. */
-    uint32_t rights = large ? pde : (pde & pte);
+    uint32_t rights = w.large ? w.pde : (w.pde & w.pte);
     bool user_ok = (rights & PTE_US) != 0;
     bool rw = (rights & PTE_RW) != 0;
     bool writable = user ? (user_ok && rw) : (rw || !(cpu->cr0 & CR0_WP));
@@ -92,23 +165,40 @@ static bool walk(struct cpu *cpu, uint32_t lin, enum access_kind kind, bool user
         return false;
     }
 
+    uint32_t pte = w.pte;
     if (side_effects) {
-        if (large) {
-            set_bits(cpu, pde_addr, pde, PTE_A | (write ? PTE_D : 0));
+        if (w.large) {
+            set_bits(cpu, w.pde_addr, w.pde, PTE_A | (write ? PTE_D : 0));
         } else {
-            set_bits(cpu, pde_addr, pde, PTE_A);
-            set_bits(cpu, pte_addr, pte, PTE_A | (write ? PTE_D : 0));
+            set_bits(cpu, w.pde_addr, w.pde, PTE_A);
+            set_bits(cpu, w.pte_addr, w.pte, PTE_A | (write ? PTE_D : 0));
         }
         if (write)
             pte |= PTE_D;
     }
 
-    t->page = large ? ((pde & 0xffc00000u) | (lin & 0x003ff000u)) : (pte & 0xfffff000u);
+    t->page = w.page;
     t->writable = writable;
     t->dirty = (pte & PTE_D) != 0;
     t->global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE);
-    t->large = large;
+    t->large = w.large;
     return true;
+}
+
+bool mmu_pdpte_ok(uint64_t pdpte)
+{
+    return !(pdpte & PTE_P) || !(pdpte & PDPTE_RSVD);
+}
+
+void mmu_load_pdptes(struct cpu *cpu, uint32_t cr3)
+{
+    uint64_t pdpte[4];
+    for (unsigned i = 0; i < 4; i++) {
+        pdpte[i] = read_entry64(cpu, (cr3 & 0xffffffe0u) + 8 * i);
+        if (!mmu_pdpte_ok(pdpte[i]))
+            cpu_fault(cpu, EXC_GP, 0);
+    }
+    memcpy(cpu->pdpte, pdpte, sizeof(pdpte));
 }
 
 static void tlb_fill(struct cpu *cpu, uint32_t lin, bool user, const struct translation *t)
@@ -117,7 +207,7 @@ static void tlb_fill(struct cpu *cpu, uint32_t lin, bool user, const struct tran
     uint32_t vpage = lin & 0xfffff000u;
     uint8_t *host = mem_host_page(cpu->mem, t->page, false);
 
-    e->paddr = (uint32_t)t->page;
+    e->pfn = (uint32_t)(t->page >> 12);
     e->global = t->global;
     if (!host) {
         /* MMIO: every access goes through the slow path to the device. */
@@ -320,8 +410,9 @@ void tlb_watch_page(struct cpu *cpu, uint32_t lin)
 
 void tlb_flush_page(struct cpu *cpu, uint32_t lin)
 {
-    /* The TLB holds 4 KiB pieces of 4 MiB pages; INVLPG of a large page
-     * must drop all of them (SDM vol. 3, 4.10.4.1), so flush everything. */
+    /* The TLB holds 4 KiB pieces of 4 MiB and 2 MiB pages; INVLPG of a
+     * large page must drop all of them (SDM vol. 3, 4.10.4.1), so flush
+     * everything. */
     if (cpu->tlb_has_large) {
         cpu_tlb_flush_all(cpu);
         return;

@@ -243,6 +243,24 @@ const struct opcode_entry opcode_table_0f[256] = {
     [0x35] = ENT(SYSEXIT, 0, 0),
 
     CC_ROW(0x40, CMOV, M),
+
+    /* MMX (SDM vol. 2, table A-3): the packed operations take Pq, Qq and
+     * are told apart by the opcode byte; 71..73 shift by an immediate. */
+    [0x60] = ENT(MMX_PQ, 0, M), [0x61] = ENT(MMX_PQ, 0, M),
+    [0x62] = ENT(MMX_PQ, 0, M), [0x63] = ENT(MMX_PQ, 0, M),
+    [0x64] = ENT(MMX_PQ, 0, M), [0x65] = ENT(MMX_PQ, 0, M),
+    [0x66] = ENT(MMX_PQ, 0, M), [0x67] = ENT(MMX_PQ, 0, M),
+    [0x68] = ENT(MMX_PQ, 0, M), [0x69] = ENT(MMX_PQ, 0, M),
+    [0x6a] = ENT(MMX_PQ, 0, M), [0x6b] = ENT(MMX_PQ, 0, M),
+    [0x6e] = ENT(MOVD_PE, 0, M | OPF_OSZ_4),
+    [0x6f] = ENT(MOVQ_PQ, 0, M),
+    [0x71] = ENT(MMX_NI, 0, M | IMM_8), [0x72] = ENT(MMX_NI, 0, M | IMM_8),
+    [0x73] = ENT(MMX_NI, 0, M | IMM_8),
+    [0x74] = ENT(MMX_PQ, 0, M), [0x75] = ENT(MMX_PQ, 0, M),
+    [0x76] = ENT(MMX_PQ, 0, M),
+    [0x77] = ENT(EMMS, 0, 0),
+    [0x7e] = ENT(MOVD_EP, 0, M | OPF_OSZ_4),
+    [0x7f] = ENT(MOVQ_QP, 0, M),
     CC_ROW(0x80, JCC, IMM_VS),
     CC_ROW(0x90, SETCC, M | B),
 
@@ -257,6 +275,7 @@ const struct opcode_entry opcode_table_0f[256] = {
     [0xab] = ENT(BT_EG, 1, M | OPF_LOCK), /* BTS */
     [0xac] = ENT(DSHIFT_I, 1, M | IMM_8),
     [0xad] = ENT(DSHIFT_CL, 1, M),
+    [0xae] = ENT(UD, 0, M | GRP(GRP_0FAE)),
     [0xaf] = ENT(IMUL_GE, 0, M),
 
     [0xb0] = ENT(CMPXCHG, 0, M | B | OPF_LOCK),
@@ -278,6 +297,22 @@ const struct opcode_entry opcode_table_0f[256] = {
     [0xc1] = ENT(XADD, 0, M | OPF_LOCK),
     [0xc7] = ENT(UD, 0, M | GRP(GRP_0FC7)),
     REG_ROW(0xc8, BSWAP, 0),
+
+    [0xd1] = ENT(MMX_PQ, 0, M), [0xd2] = ENT(MMX_PQ, 0, M),
+    [0xd3] = ENT(MMX_PQ, 0, M), [0xd5] = ENT(MMX_PQ, 0, M),
+    [0xd8] = ENT(MMX_PQ, 0, M), [0xd9] = ENT(MMX_PQ, 0, M),
+    [0xdb] = ENT(MMX_PQ, 0, M), [0xdc] = ENT(MMX_PQ, 0, M),
+    [0xdd] = ENT(MMX_PQ, 0, M), [0xdf] = ENT(MMX_PQ, 0, M),
+    [0xe1] = ENT(MMX_PQ, 0, M), [0xe2] = ENT(MMX_PQ, 0, M),
+    [0xe5] = ENT(MMX_PQ, 0, M), [0xe8] = ENT(MMX_PQ, 0, M),
+    [0xe9] = ENT(MMX_PQ, 0, M), [0xeb] = ENT(MMX_PQ, 0, M),
+    [0xec] = ENT(MMX_PQ, 0, M), [0xed] = ENT(MMX_PQ, 0, M),
+    [0xef] = ENT(MMX_PQ, 0, M), [0xf1] = ENT(MMX_PQ, 0, M),
+    [0xf2] = ENT(MMX_PQ, 0, M), [0xf3] = ENT(MMX_PQ, 0, M),
+    [0xf5] = ENT(MMX_PQ, 0, M), [0xf8] = ENT(MMX_PQ, 0, M),
+    [0xf9] = ENT(MMX_PQ, 0, M), [0xfa] = ENT(MMX_PQ, 0, M),
+    [0xfc] = ENT(MMX_PQ, 0, M), [0xfd] = ENT(MMX_PQ, 0, M),
+    [0xfe] = ENT(MMX_PQ, 0, M),
 };
 
 /* The eight kinds of a ModRM.reg-selected row, sub = reg. */
@@ -345,4 +380,5 @@ const struct opcode_entry opcode_table_group[GRP_COUNT][8] = {
         [7] = ENT(BT_EI, 3, OPF_LOCK),
     },
     [GRP_0FC7] = { [1] = ENT(CMPXCHG8B, 0, OPF_MEM | OPF_LOCK) },
+    [GRP_0FAE] = { [0] = ENT(FXSAVE, 0, OPF_MEM), [1] = ENT(FXRSTOR, 0, OPF_MEM) },
 };

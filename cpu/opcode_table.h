@@ -64,6 +64,7 @@ enum opcode_group {
     GRP_0F01,    /* 0F 01: descriptor tables, MSW, INVLPG */
     GRP_BT,      /* 0F BA */
     GRP_0FC7,    /* 0F C7 */
+    GRP_0FAE,    /* 0F AE: FXSAVE, FXRSTOR */
     GRP_COUNT
 };
 #define OPF_GROUP_SHIFT 16

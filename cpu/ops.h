@@ -4,13 +4,15 @@
  * they cannot drift apart. Forms use SDM operand notation: E = ModRM r/m,
  * G = ModRM reg, I = immediate, A = accumulator, R = register in the opcode,
  * S = segment register, J = relative target, O = memory offset (moffs).
+ * MMX forms: P = MMX register in ModRM.reg, Q = MMX register or memory in
+ * ModRM r/m, N = MMX register in ModRM r/m.
  * Byte and word/dword forms share an op: struct insn's osize tells them apart.
  */
 #ifndef CPU_OPS_H
 #define CPU_OPS_H
 
 #define CPU_OPS(X) \
-    X(UD) X(NOP) X(NOP_E) X(ESC) X(WAIT) \
+    X(UD) X(NOP) X(NOP_E) X(ESC) X(WAIT) X(FXSAVE) X(FXRSTOR) \
     X(ALU_EG) X(ALU_GE) X(ALU_AI) X(ALU_EI) \
     X(TEST_EG) X(TEST_AI) X(TEST_EI) \
     X(INC_R) X(DEC_R) X(INC_E) X(DEC_E) \
@@ -22,6 +24,7 @@
     X(MOV_ES) X(MOV_SE) X(MOVZX) X(MOVSX) X(LEA) X(XCHG_EG) X(XCHG_AR) \
     X(CMOV) X(SETCC) X(XLAT) X(CBW) X(CWD) X(LAHF) X(SAHF) \
     X(CMPXCHG) X(CMPXCHG8B) X(XADD) \
+    X(MOVD_PE) X(MOVD_EP) X(MOVQ_PQ) X(MOVQ_QP) X(MMX_PQ) X(MMX_NI) X(EMMS) \
     X(PUSH_R) X(POP_R) X(PUSH_I) X(PUSH_E) X(POP_E) X(PUSH_SEG) X(POP_SEG) \
     X(PUSHA) X(POPA) X(PUSHF) X(POPF) X(ENTER) X(LEAVE) X(BOUND) X(LSEG) \
     X(JMP_J) X(JMP_E) X(JCC) X(LOOP) X(CALL_J) X(CALL_E) X(RET) \

@@ -20,7 +20,8 @@
                       CR0_NW | CR0_CD | CR0_PG)
 /* CR4 bits for the features CPUID reports. MCE only enables #MC, which no
  * machine check ever raises. */
-#define CR4_VALID (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE)
+#define CR4_VALID (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | \
+                   CR4_PGE | CR4_PCE)
 
 /* Far JMP/CALL to sel:off in any mode, through call gates and task gates
  * and to TSS descriptors (SDM vol. 2, CALL and JMP). osize is the operand

@@ -224,6 +224,10 @@ void task_switch_ext(struct cpu *cpu, uint16_t sel, struct descriptor d, enum ta
     cpu_set_eflags(cpu, t.eflags);
     cpu->insn_eip = cpu->eip;
     cpu->insn_esp = cpu->regs[R_ESP];
+    /* The new CR3 brings its PDPTEs, before any access through it; bad
+     * ones are a #GP(0) of the new task. */
+    if (new32 && pae_paging(cpu->cr0, cpu->cr4))
+        mmu_load_pdptes(cpu, cpu->cr3);
 
     load_task_segments(cpu, &t, ext);
 

@@ -6,7 +6,9 @@
  *            video window (nothing answers there until a display adapter
  *            claims it); the BIOS ROM at the top of 4 GiB, its last 128 KiB
  *            also seen at 0xE0000-0xFFFFF through the i440FX PAM routing
- *   PCI      00.0 i440FX host bridge, 01.0 PIIX3 ISA bridge
+ *   PCI      00.0 i440FX host bridge, 01.0 PIIX3 ISA bridge, 01.3 PIIX4
+ *            power management (ACPI, SCI on IRQ 9); ACPI tables for the
+ *            firmware to install
  *   ISA      8259A pair (IRQ 2 cascade), 8254 (IRQ 0), MC146818 (IRQ 8),
  *            i8042 with PS/2 keyboard (IRQ 1) and mouse (IRQ 12), 8237A
  *            pair, COM1 0x3F8 IRQ 4, COM2 0x2F8 IRQ 3, system control
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "hw/acpi_tables.h"
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
 #include "hw/dma.h"
@@ -35,6 +38,7 @@
 #include "hw/pci.h"
 #include "hw/pic.h"
 #include "hw/piix3.h"
+#include "hw/piix4_pm.h"
 #include "hw/pit.h"
 #include "hw/ps2.h"
 #include "hw/rtc.h"
@@ -43,6 +47,7 @@
 #include "lintas/chardev.h"
 #include "lintas/cpu.h"
 #include "lintas/mem.h"
+#include "vm/linux_boot.h"
 
 #define FOUR_GIB 0x100000000ull
 #define VIDEO_WINDOW 0xa0000
@@ -66,6 +71,7 @@ struct pc {
     struct pci_bus *pci;
     struct i440fx *i440fx;
     struct piix3 *piix3;
+    struct piix4_pm *pm;
     struct fw_cfg *fw_cfg;
     struct system_ports *ports;
     struct chardev *serial_chr[MACHINE_SERIAL_PORTS];
@@ -74,6 +80,7 @@ struct pc {
     struct debugcon *debugcon;
     struct debug_exit *debug_exit;
     bool kbc_a20; /* the i8042's A20 output, which its state restores */
+    struct linux_boot *linux_boot; /* a Linux kernel the firmware boots, or NULL */
 };
 
 /* Registry reset hooks, typed for the machine. */
@@ -89,6 +96,7 @@ RESET_HOOK(struct dma, dma_reset)
 RESET_HOOK(struct pci_bus, pci_reset)
 RESET_HOOK(struct i440fx, i440fx_reset)
 RESET_HOOK(struct piix3, piix3_reset)
+RESET_HOOK(struct piix4_pm, piix4_pm_reset)
 RESET_HOOK(struct fw_cfg, fw_cfg_reset)
 RESET_HOOK(struct system_ports, system_ports_reset)
 RESET_HOOK(struct serial, serial_reset)
@@ -127,6 +135,12 @@ static void board_reset(void *opaque)
 static void debug_exit_request(void *opaque, uint32_t status)
 {
     machine_request_exit(opaque, status);
+}
+
+/* The guest entered ACPI soft off: the run ends with status 0. */
+static void power_off(void *opaque)
+{
+    machine_request_exit(opaque, 0);
 }
 
 static void memory_map_changed(void *opaque)
@@ -243,6 +257,8 @@ static int fill_fw_cfg(struct pc *pc, uint64_t ram_size, char *err, size_t errle
 {
     struct fw_cfg *fw = pc->fw_cfg;
     uint8_t ram[8], cpus[2], no_menu[2], e820[20];
+    /* A Linux kernel boots first, from the option ROM that loads it. */
+    const char *bootorder = pc->linux_boot ? LINUX_BOOT_BOOTORDER : "";
     put_le(ram, ram_size, 8);
     put_le(cpus, 1, 2);
     put_le(no_menu, 0, 2);
@@ -253,7 +269,7 @@ static int fill_fw_cfg(struct pc *pc, uint64_t ram_size, char *err, size_t errle
         fw_cfg_add_bytes(fw, FW_CFG_NB_CPUS, cpus, sizeof(cpus)) < 0 ||
         fw_cfg_add_bytes(fw, FW_CFG_MAX_CPUS, cpus, sizeof(cpus)) < 0 ||
         fw_cfg_add_bytes(fw, FW_CFG_BOOT_MENU, no_menu, sizeof(no_menu)) < 0 ||
-        fw_cfg_add_file(fw, "bootorder", "", 0) < 0 ||
+        fw_cfg_add_file(fw, "bootorder", bootorder, strlen(bootorder)) < 0 ||
         fw_cfg_add_file(fw, "etc/e820", e820, sizeof(e820)) < 0)
         return out_of_memory(err, errlen, "fw_cfg");
     return 0;
@@ -332,6 +348,11 @@ static int create_chipset(struct pc *pc, const struct machine_config *cfg, char 
     machine_add_device(m, &pci_state_desc, pc->pci, pci_reset_hook);
     machine_add_device(m, &i440fx_state_desc, pc->i440fx, i440fx_reset_hook);
     machine_add_device(m, &piix3_state_desc, pc->piix3, piix3_reset_hook);
+    pc->pm = piix4_pm_create(pc->pci, m->io, m->clock, pic_irq_line(pc->pic, PIIX4_SCI_IRQ),
+                             (struct piix4_pm_board){ power_off, m }, &m->log);
+    if (!pc->pm)
+        return out_of_memory(err, errlen, "piix4_pm");
+    machine_add_device(m, &piix4_pm_state_desc, pc->pm, piix4_pm_reset_hook);
 
     pc->ports = system_ports_create(m->io, pc->pci, m->clock, pc->pit,
                                     (struct system_ports_board){ ports_set_a20, board_reset, pc },
@@ -344,6 +365,10 @@ static int create_chipset(struct pc *pc, const struct machine_config *cfg, char 
     if (!pc->fw_cfg || fill_fw_cfg(pc, m->ram_size, err, errlen) < 0)
         return out_of_memory(err, errlen, "fw_cfg");
     machine_add_device(m, &fw_cfg_state_desc, pc->fw_cfg, fw_cfg_reset_hook);
+    if (acpi_tables_install(pc->fw_cfg, ACPI_PM_BASE) < 0)
+        return out_of_memory(err, errlen, "ACPI tables");
+    if (pc->linux_boot && linux_boot_add_fw_cfg(pc->linux_boot, pc->fw_cfg, err, errlen) < 0)
+        return -1;
     fill_cmos(pc, m->ram_size);
     return 0;
 }
@@ -396,9 +421,13 @@ int pc_create(struct machine *m, const struct machine_config *cfg, char *err, si
         return out_of_memory(err, errlen, "machine");
     pc->m = m;
     m->board = pc;
-    /* Firmware runs only without a kernel; an explicit -bios is mapped
-     * either way, so that a kernel may call into it. */
-    if (!cfg->kernel_path || cfg->bios_path) {
+    /* Firmware runs unless a Multiboot kernel starts directly; an explicit
+     * -bios is mapped either way, so that a kernel may call into it. A
+     * Linux kernel (-kernel without m->boot) boots through the firmware,
+     * from which an option ROM loads it (vm/linux_boot.h). */
+    if (cfg->kernel_path && !m->boot && !(pc->linux_boot = linux_boot_open(cfg, err, errlen)))
+        return -1;
+    if (!m->boot || cfg->bios_path) {
         const char *path = cfg->bios_path ? cfg->bios_path : MACHINE_DEFAULT_BIOS;
         if (map_bios(pc, path, !cfg->bios_path, err, errlen) < 0)
             return -1;
@@ -423,7 +452,9 @@ void pc_destroy(struct pc *pc)
         chardev_close(pc->serial_chr[i]);
     }
     fw_cfg_destroy(pc->fw_cfg);
+    linux_boot_free(pc->linux_boot);
     system_ports_destroy(pc->ports);
+    piix4_pm_destroy(pc->pm);
     piix3_destroy(pc->piix3);
     i440fx_destroy(pc->i440fx);
     pci_destroy(pc->pci);

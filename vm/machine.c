@@ -14,6 +14,7 @@
 #include "lintas/mem.h"
 #include "lintas/state.h"
 #include "lintas/timer.h"
+#include "vm/linux_boot.h"
 #include "vm/multiboot.h"
 
 void machine_request_exit(struct machine *m, uint32_t status)
@@ -93,8 +94,9 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
     m->no_reboot = cfg->no_reboot;
     m->ram_size = cfg->ram_size;
     /* Files named on the command line are checked before anything is
-     * created on the host (the -D log, a -serial file). */
-    if (cfg->kernel_path) {
+     * created on the host (the -D log, a -serial file). A Linux kernel
+     * boots through the firmware instead: the board reads it. */
+    if (cfg->kernel_path && !linux_boot_config_is_bzimage(cfg)) {
         m->boot = multiboot_open(cfg->kernel_path, cfg->kernel_image, cfg->kernel_image_size,
                                  cfg->append, cfg->initrd, err, errlen);
         if (!m->boot)

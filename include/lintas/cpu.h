@@ -26,6 +26,9 @@ struct icache;
  * model 5, stepping 2, a Pentium II. */
 #define CPU_SIGNATURE 0x00000652u
 
+/* IA32_PAT after RESET: WB WT UC- UC, twice (SDM vol. 3, 11.12.4). */
+#define PAT_POWER_ON 0x0007040600070406ull
+
 enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
 
@@ -95,7 +98,7 @@ struct tlb_entry {
     uint32_t tag_read;
     uint32_t tag_write;
     uint32_t tag_exec;
-    uint32_t paddr;   /* physical page address */
+    uint32_t pfn;     /* physical page number (address >> 12), 24 bits */
     uintptr_t addend; /* host address - linear address, 0 for MMIO */
     uint8_t global;   /* filled from a global (PGE) page */
 };
@@ -106,6 +109,15 @@ struct tlb_entry {
 /* The machine's interrupt controller as the CPU sees it (INTA cycle). */
 struct cpu_intc {
     int (*ack)(void *opaque); /* returns the vector of the pending interrupt */
+    void *opaque;
+};
+
+/* The FERR# output, for the PC's legacy x87 error reporting through IRQ 13
+ * (SDM vol. 1, D.2): with CR0.NE clear, an x87 instruction that finds an
+ * unmasked exception pending raises it; it drops when FSW.ES clears
+ * (FNCLEX, FNINIT, FNSAVE, or a control or status word load). */
+struct cpu_ferr {
+    void (*set)(void *opaque, bool level); /* NULL: not wired */
     void *opaque;
 };
 
@@ -120,6 +132,27 @@ enum cpu_exit {
 
 struct vclock;
 
+/* The x87 FPU's architectural state (SDM vol. 1, 8.1). Registers are kept
+ * by physical number R0-R7 in the 80-bit format (mant: 64-bit significand
+ * with explicit integer bit; sign_exp: sign in bit 15, biased exponent);
+ * ST(i) is R((TOP + i) mod 8), TOP being FSW bits 13:11. MMX registers
+ * MM0-MM7 are the significands of R0-R7 (SDM vol. 1, 9.5). */
+struct fpu_reg {
+    uint64_t mant;
+    uint16_t sign_exp;
+};
+
+struct fpu {
+    struct fpu_reg r[8];
+    uint16_t fcw;        /* control word */
+    uint16_t fsw;        /* status word, TOP included */
+    uint16_t ftw;        /* full tag word: 2 bits per physical register,
+                            00 valid, 01 zero, 10 special, 11 empty */
+    uint16_t fop;        /* opcode of the last non-control instruction, 11 bits */
+    uint32_t fip, fdp;   /* its instruction and operand offsets */
+    uint16_t fcs, fds;   /* and their selectors */
+};
+
 struct cpu {
     uint64_t regs[16];
     uint64_t eip;
@@ -131,6 +164,8 @@ struct cpu {
     struct seg_cache ldtr, tr;
     struct dtable gdtr, idtr;
     uint32_t cr0, cr2, cr3, cr4;
+    uint64_t pdpte[4]; /* PAE PDPTE registers, loaded from CR3 (SDM vol. 3, 4.4.1) */
+    struct fpu fpu;
     uint32_t dr[8];
     /* Debug breakpoints: which of DR0-DR3 are enabled instruction, data
      * and I/O breakpoints, derived from DR7, DR0-DR3 and CR4.DE by
@@ -145,6 +180,12 @@ struct cpu {
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base;
     uint64_t mc_ctl[5]; /* machine-check bank control MSRs (MCi_CTL) */
+    /* Memory type range registers and the PAT, kept as storage: memory
+     * types change nothing in an emulator (SDM vol. 3, 11.11 and 11.12). */
+    uint64_t mtrr_var[16];   /* MTRRphysBase0, MTRRphysMask0, ... Mask7 */
+    uint64_t mtrr_fixed[11]; /* 64K_00000, 16K_80000, 16K_A0000, 4K_C0000 .. 4K_F8000 */
+    uint64_t mtrr_def_type;
+    uint64_t pat;
 
     /* Events the run loop looks at between instructions. They share one
      * aligned eight-byte group so that "nothing pending", the common case,
@@ -160,6 +201,7 @@ struct cpu {
 
     bool nmi_blocked; /* inside an NMI handler until the next IRET */
     struct cpu_intc intc;
+    struct cpu_ferr ferr;
 
     /* Exception bookkeeping for the double-fault rules (SDM vol. 3, 6.15). */
     int exc_depth_vector; /* vector being delivered, -1 when none */
@@ -177,7 +219,7 @@ struct cpu {
     uint64_t run_budget; /* instructions left in this cpu_run() */
 
     struct tlb_entry tlb[2][TLB_SIZE]; /* [0] supervisor, [1] user */
-    bool tlb_has_large;                /* a 4 MiB page is cached somewhere */
+    bool tlb_has_large;                /* a 4 MiB or 2 MiB page is cached somewhere */
     bool align_check; /* CR0.AM and EFLAGS.AC: user data accesses take the
                          slow path, which raises #AC */
 

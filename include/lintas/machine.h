@@ -5,8 +5,9 @@
  * The board is a PC (hw/pc.c): an i440FX host bridge and PIIX3 ISA bridge
  * with the ISA devices of a PC (PIC pair, PIT, RTC/CMOS, i8042, DMA pair,
  * two 16550A UARTs, port 0x92, QEMU's fw_cfg and debug console). It boots
- * firmware (SeaBIOS) from the top of 4 GiB, or, given a Multiboot kernel,
- * starts that kernel directly as a Multiboot boot loader would leave it.
+ * firmware (SeaBIOS) from the top of 4 GiB, which boots a Linux kernel
+ * given with -kernel through an option ROM; a Multiboot kernel is started
+ * directly, as a Multiboot boot loader would leave it.
  *
  * Every device registers itself with machine_add_device: the registry is
  * what machine_reset resets and what a machine state file saves and
@@ -42,9 +43,9 @@ enum machine_rtc_base {
 struct machine_config {
     uint64_t ram_size; /* bytes */
 
-    /* The Multiboot kernel: the file kernel_path, or kernel_image when the
-     * image is already in memory (kernel_path then only names it). NULL
-     * kernel_path: boot the firmware. */
+    /* The kernel, Multiboot or Linux bzImage: the file kernel_path, or
+     * kernel_image when a Multiboot image is already in memory (kernel_path
+     * then only names it). NULL kernel_path: boot the firmware alone. */
     const char *kernel_path;
     const uint8_t *kernel_image;
     size_t kernel_image_size;

@@ -951,7 +951,7 @@ void gen_ops_emit(struct gen *g, bool simple_only)
     } tables[] = {
         {gen_arith_families, &gen_arith_nfamilies}, {gen_data_families, &gen_data_nfamilies},
         {gen_seg_families, &gen_seg_nfamilies},     {gen_stack_families, &gen_stack_nfamilies},
-        {gen_flow_families, &gen_flow_nfamilies},
+        {gen_flow_families, &gen_flow_nfamilies},   {gen_mmx_families, &gen_mmx_nfamilies},
     };
     gen_group(g);
     unsigned total = 0;

@@ -208,18 +208,19 @@ uint16_t rand_selector(struct gen *g, bool ss);
 void st_seg_load(struct gen *g, unsigned seg, uint16_t sel);
 
 /* The instruction families, one table per file (gen_arith.c, gen_data.c,
- * gen_seg.c, gen_stack.c, gen_flow.c). A family emits one instruction with
- * its guards, or nothing when the state does not allow it. simple families
- * neither jump nor touch the stack pointer: they may form a CALL body. */
+ * gen_seg.c, gen_stack.c, gen_flow.c, gen_mmx.c). A family emits one
+ * instruction with its guards, or nothing when the state does not allow
+ * it. simple families neither jump nor touch the stack pointer: they may
+ * form a CALL body. */
 struct gen_family {
     void (*fn)(struct gen *g);
     uint8_t weight;
     bool simple;
 };
 extern const struct gen_family gen_arith_families[], gen_data_families[], gen_seg_families[],
-    gen_stack_families[], gen_flow_families[];
+    gen_stack_families[], gen_flow_families[], gen_mmx_families[];
 extern const unsigned gen_arith_nfamilies, gen_data_nfamilies, gen_seg_nfamilies,
-    gen_stack_nfamilies, gen_flow_nfamilies;
+    gen_stack_nfamilies, gen_flow_nfamilies, gen_mmx_nfamilies;
 
 /* Emit one family's instruction, chosen by weight. */
 void gen_ops_emit(struct gen *g, bool simple_only);

@@ -200,7 +200,8 @@ static void paging_without_pe(struct cpu *c) { c->cr0 = CR0_ET | CR0_PG; }
 static void cr0_reserved(struct cpu *c) { c->cr0 |= 1u << 20; }
 static void cr0_et_clear(struct cpu *c) { c->cr0 &= ~CR0_ET; }
 static void nw_without_cd(struct cpu *c) { c->cr0 = CR0_ET | CR0_NW; }
-static void cr4_pae(struct cpu *c) { c->cr4 = CR4_PAE; }
+static void cr4_reserved(struct cpu *c) { c->cr4 = 1u << 11; }
+static void pdpte_reserved(struct cpu *c) { c->pdpte[2] = 0x5000 | 1 | (1u << 5); }
 static void eflags_bit1_clear(struct cpu *c) { c->eflags &= ~2u; }
 static void eflags_arith(struct cpu *c) { c->eflags |= FL_ZF; }
 static void eflags_reserved(struct cpu *c) { c->eflags |= 1u << 3; }
@@ -222,6 +223,10 @@ static void bp_hits_wide(struct cpu *c) { c->bp_hits = 0x10; }
 static void apic_reserved(struct cpu *c) { c->apic_base |= 1u << 3; }
 static void apic_not_bsp(struct cpu *c) { c->apic_base &= ~0x100ull; }
 static void mc_ctl_partial(struct cpu *c) { c->mc_ctl[4] = 0xff; }
+static void mtrr_mask_reserved(struct cpu *c) { c->mtrr_var[7] = 1ull << 36; }
+static void mtrr_fixed_type(struct cpu *c) { c->mtrr_fixed[10] = 0x0300000000000000ull; }
+static void mtrr_def_type_reserved(struct cpu *c) { c->mtrr_def_type = 0x100; }
+static void pat_type(struct cpu *c) { c->pat = 0x0007040600070402ull; }
 
 static const struct bad_case bad_cases[] = {
     { "cc_op past the end", false, cc_op_past_end, "cc_op" },
@@ -237,7 +242,8 @@ static const struct bad_case bad_cases[] = {
     { "CR0 reserved bit", false, cr0_reserved, "CR0" },
     { "CR0.ET clear", false, cr0_et_clear, "ET" },
     { "NW without CD", false, nw_without_cd, "NW" },
-    { "CR4.PAE", true, cr4_pae, "CR4" },
+    { "CR4 bit 11", true, cr4_reserved, "CR4" },
+    { "PDPTE reserved bit", true, pdpte_reserved, "PDPTE" },
     { "EFLAGS bit 1 clear", false, eflags_bit1_clear, "EFLAGS" },
     { "ZF outside the lazy flags", false, eflags_arith, "EFLAGS" },
     { "EFLAGS bit 3", true, eflags_reserved, "EFLAGS" },
@@ -254,6 +260,10 @@ static const struct bad_case bad_cases[] = {
     { "APIC base bit 3", false, apic_reserved, "APIC" },
     { "APIC base without BSP", false, apic_not_bsp, "BSP" },
     { "MC4_CTL partial", false, mc_ctl_partial, "MCi_CTL" },
+    { "MTRRphysMask7 bit 36", false, mtrr_mask_reserved, "variable-range MTRR" },
+    { "MTRRfix4K_F8000 type 3", false, mtrr_fixed_type, "fixed-range MTRR" },
+    { "MTRRdefType bit 8", false, mtrr_def_type_reserved, "MTRRdefType" },
+    { "PAT entry type 2", false, pat_type, "IA32_PAT" },
 };
 
 static void test_refusals(struct unit_tally *t)

@@ -488,8 +488,17 @@ static const struct decode_case cases[] = {
     C32("0f 24", "op=UD len=2"), C32("0f 26", "op=UD len=2"),
     C32("0f aa", "op=UD len=2"), C32("0f b9", "op=UD len=2"),
     C32("0f ff", "op=UD len=2"), C32("0f 0f", "op=UD len=2"),
-    C32("0f 10", "op=UD len=2"), C32("0f 77", "op=UD len=2"),
-    C32("66 0f 6f", "op=UD len=3"), C32("f3 0f 10", "op=UD len=3"),
+    C32("0f 10", "op=UD len=2"), C32("0f 78", "op=UD len=2"),
+    C32("66 0f 6c", "op=UD len=3"), C32("f3 0f 10", "op=UD len=3"),
+
+    /* MMX: ModRM forms, the shift groups with an imm8, EMMS alone. */
+    C32("0f 6f 44 24 08", "op=MOVQ_PQ reg=0 base=esp disp=8"),
+    C32("0f 7e c8", "op=MOVD_EP mod=3 reg=1 rm=0 osize=4"),
+    C16("0f 6e 07", "op=MOVD_PE base=ebx osize=4"),
+    C32("0f fe ca", "op=MMX_PQ opcode=0xfe mod=3 reg=1 rm=2"),
+    C32("0f 73 d1 20", "op=MMX_NI opcode=0x73 reg=2 rm=1 imm=0x20"),
+    C32("0f 77", "op=EMMS"),
+    C32("f0 0f 6f 00", "op=UD len=4"),
 
     /* Fifteen bytes exactly is allowed. */
     C32("66 66 66 66 66 66 66 66 66 66 66 66 66 66 90", "op=NOP len=15"),

@@ -10,7 +10,11 @@
  *    cpu_tlb_flush_all();
  *  - accesses and instructions that straddle two pages;
  *  - the read of a read-modify-write faulting as a write;
- *  - mmu_peek() without side effects.
+ *  - mmu_peek() without side effects;
+ *  - PAE paging: 4 KiB and 2 MiB pages, 64-bit entries with their A/D bits,
+ *    reserved bits (#PF with RSVD), the PDPTE registers (loaded by MOV to
+ *    CR0/CR3/CR4, #GP(0) on reserved bits, not re-read on a TLB miss),
+ *    global pages, INVLPG, physical addresses above 4 GiB.
  */
 #include "core_harness.h"
 #include "cpu/access.h"
@@ -437,6 +441,347 @@ static void test_peek(struct unit_machine *t)
     CHECK(t, mmu_peek(t->cpu, 0x107000, buf, 2) && buf[0] == 3 && buf[1] == 4);
 }
 
+/*
+ * PAE tables (SDM vol. 3, 4.4): the PDPT at PDPT_BASE; PDPTE 0 -> PAE_PD0,
+ * whose PDE 0 -> PAE_PT_LOW (identity map of the first 1 MiB, user
+ * read/write) and PDE 4 (linear LIN_TEST) -> PAE_PT_TEST; PDPTE 3 ->
+ * PAE_PD3 for linear 0xc0000000 and up; PDPTEs 1 and 2 not present.
+ */
+#define PDPT_BASE 0x30000u
+#define PAE_PD0 0x31000u
+#define PAE_PT_LOW 0x32000u
+#define PAE_PT_TEST 0x33000u
+#define PAE_PD3 0x34000u
+#define LIN_HIGH 0xc0000000u
+enum { PF_RSVD = 8 };
+
+static void wr64(struct unit_machine *t, uint32_t addr, uint64_t v)
+{
+    wr32(t, addr, (uint32_t)v);
+    wr32(t, addr + 4, (uint32_t)(v >> 32));
+}
+static uint64_t rd64(struct unit_machine *t, uint32_t addr)
+{
+    return rd32(t, addr) | (uint64_t)rd32(t, addr + 4) << 32;
+}
+static uint32_t pae_pde_addr(uint32_t lin)
+{
+    return (lin >> 30 ? PAE_PD3 : PAE_PD0) + ((lin >> 21) & 0x1ff) * 8;
+}
+static uint32_t pae_pte_addr(uint32_t lin)
+{
+    return PAE_PT_TEST + ((lin >> 12) & 0x1ff) * 8;
+}
+
+/* Run one system instruction 0f op modrm at ring 0 with EAX = eax. */
+static enum cpu_exit ring0_try(struct unit_machine *t, uint8_t op, uint8_t modrm, uint32_t eax)
+{
+    core_ring(t, 0);
+    CODE(t, HELPER_AT, 0x0f, op, modrm);
+    t->cpu->regs[R_EAX] = eax;
+    return core_run(t, HELPER_AT, 1);
+}
+
+/* Flat ring 0 with PAE paging on, entered as software does: CR3 and CR4
+ * with paging off, then CR0.PG, which loads the PDPTEs. */
+static void core_pae(struct unit_machine *t)
+{
+    core_flat32(t);
+    for (uint32_t a = PDPT_BASE; a < PAE_PD3 + 0x1000; a += 4)
+        wr32(t, a, 0);
+    wr64(t, PDPT_BASE, PAE_PD0 | PG_P);
+    wr64(t, PDPT_BASE + 24, PAE_PD3 | PG_P);
+    wr64(t, pae_pde_addr(0), PAE_PT_LOW | PG_P | PG_RW | PG_US);
+    wr64(t, pae_pde_addr(LIN_TEST), PAE_PT_TEST | PG_P | PG_RW | PG_US);
+    for (uint32_t i = 0; i < 256; i++)
+        wr64(t, PAE_PT_LOW + i * 8, (i << 12) | PG_P | PG_RW | PG_US);
+    cpu_tlb_flush_all(t->cpu);
+    mov_cr3(t, PDPT_BASE);
+    mov_cr4(t, CR4_PAE);
+    ring0_insn(t, 0x22, 0xc0, t->cpu->cr0 | CR0_PG); /* mov cr0, eax */
+}
+
+/* 4 KiB pages through 64-bit entries: the frame comes from bits 35:12,
+ * A and D land in the low dwords, rights combine as in 32-bit paging. */
+static void test_pae_small(struct unit_machine *t)
+{
+    core_pae(t);
+    CHECK(t, t->cpu->cr0 & CR0_PG && t->cpu->cr4 == CR4_PAE);
+    CHECK(t, t->cpu->pdpte[0] == (PAE_PD0 | PG_P) && t->cpu->pdpte[1] == 0);
+    CHECK(t, t->cpu->pdpte[3] == (PAE_PD3 | PG_P));
+    wr64(t, pae_pte_addr(LIN_TEST + 0x3000), PHYS_DATA | PG_P | PG_RW | PG_US);
+    wr32(t, PHYS_DATA + 0x10, 0x600d);
+    CHECK(t, read_lin(t, LIN_TEST + 0x3010) == 0x600d);
+    CHECK(t, (rd64(t, pae_pde_addr(LIN_TEST)) & (PG_A | PG_D)) == PG_A);
+    CHECK(t, rd64(t, pae_pte_addr(LIN_TEST + 0x3000)) == (PHYS_DATA | PG_P | PG_RW | PG_US | PG_A));
+    t->cpu->regs[R_EAX] = 0xbeef;
+    CHECK(t, access_at(t, LIN_TEST + 0x3010, true, 3) == CPU_EXIT_BUDGET);
+    CHECK(t, rd32(t, PHYS_DATA + 0x10) == 0xbeef);
+    CHECK(t, rd64(t, pae_pte_addr(LIN_TEST + 0x3000)) ==
+                 (PHYS_DATA | PG_P | PG_RW | PG_US | PG_A | PG_D));
+
+    /* A supervisor page at CPL 3; a read-only one written with CR0.WP. */
+    wr64(t, pae_pte_addr(LIN_TEST + 0x4000), PHYS_DATA | PG_P | PG_RW);
+    enum cpu_exit e = access_at(t, LIN_TEST + 0x4000, false, 3);
+    CHECK(t, core_faulted(t, e, EXC_PF, PF_P | PF_U) && t->cpu->cr2 == LIN_TEST + 0x4000);
+    wr64(t, pae_pte_addr(LIN_TEST + 0x5000), PHYS_DATA | PG_P);
+    t->cpu->cr0 |= CR0_WP;
+    e = access_at(t, LIN_TEST + 0x5004, true, 0);
+    CHECK(t, core_faulted(t, e, EXC_PF, PF_P | PF_W) && t->cpu->cr2 == LIN_TEST + 0x5004);
+    t->cpu->cr0 &= ~CR0_WP;
+
+    /* Not present: the PTE, the PDE, the PDPTE register. */
+    e = access_at(t, LIN_TEST + 0x6000, true, 3);
+    CHECK(t, core_faulted(t, e, EXC_PF, PF_W | PF_U) && t->cpu->cr2 == LIN_TEST + 0x6000);
+    e = access_at(t, LIN_TEST + 0x200000, false, 0);
+    CHECK(t, core_faulted(t, e, EXC_PF, 0) && t->cpu->cr2 == LIN_TEST + 0x200000);
+    e = access_at(t, 0x40000000, false, 3);
+    CHECK(t, core_faulted(t, e, EXC_PF, PF_U) && t->cpu->cr2 == 0x40000000);
+
+    /* The walk indexes with 9 bits per level: PTE 511 of the table. */
+    wr64(t, pae_pte_addr(LIN_TEST + 0x1ff000), 0x107000 | PG_P | PG_RW);
+    wr32(t, 0x107ffc, 0x1ff);
+    CHECK(t, read_lin(t, LIN_TEST + 0x1ffffc) == 0x1ff);
+}
+
+/* Reserved bits in present entries: #PF with P and RSVD set, W and U as
+ * the access (SDM vol. 3, 4.4.2 and 4.7). In a not-present entry they
+ * mean nothing. */
+static void test_pae_reserved(struct unit_machine *t)
+{
+    static const struct {
+        const char *name;
+        bool in_pde, large;
+        uint64_t bits;
+    } cases[] = {
+        { "PTE bit 36", false, false, 1ull << 36 },
+        { "PTE bit 62", false, false, 1ull << 62 },
+        { "PTE bit 63 (no NX on a P6)", false, false, 1ull << 63 },
+        { "PTE bit 7 (no PAT)", false, false, 1u << 7 },
+        { "PDE bit 40", true, false, 1ull << 40 },
+        { "2 MiB PDE bit 12 (no PAT)", true, true, 1ull << 12 },
+        { "2 MiB PDE bit 13", true, true, 1ull << 13 },
+        { "2 MiB PDE bit 20", true, true, 1ull << 20 },
+        { "2 MiB PDE bit 63", true, true, 1ull << 63 },
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (unsigned c = 0; c < 4; c++) {
+            bool write = c & 1, user = c & 2;
+            core_pae(t);
+            uint32_t lin = LIN_TEST + 0x7000;
+            if (cases[i].large)
+                wr64(t, pae_pde_addr(lin), 0x400000 | PG_PS | PG_P | PG_RW | PG_US | cases[i].bits);
+            else if (cases[i].in_pde)
+                wr64(t, pae_pde_addr(lin), PAE_PT_TEST | PG_P | PG_RW | PG_US | cases[i].bits);
+            else
+                wr64(t, pae_pte_addr(lin), PHYS_DATA | PG_P | PG_RW | PG_US | cases[i].bits);
+            if (cases[i].in_pde)
+                wr64(t, pae_pte_addr(lin), PHYS_DATA | PG_P | PG_RW | PG_US);
+            enum cpu_exit e = access_at(t, lin + 4, write, user ? 3 : 0);
+            uint32_t code = PF_P | PF_RSVD | (write ? PF_W : 0) | (user ? PF_U : 0);
+            CHECK_CASE(t, core_faulted(t, e, EXC_PF, code), "%s write=%d user=%d", cases[i].name,
+                       write, user);
+            CHECK_CASE(t, t->cpu->cr2 == lin + 4, "%s", cases[i].name);
+        }
+    }
+
+    /* Not present, reserved bits or not: P = 0, no RSVD. */
+    core_pae(t);
+    wr64(t, pae_pte_addr(LIN_TEST), PHYS_DATA | PG_RW | (1ull << 63) | (1ull << 40));
+    enum cpu_exit e = access_at(t, LIN_TEST, false, 0);
+    CHECK(t, core_faulted(t, e, EXC_PF, 0));
+
+    /* Bits 35:32 of a frame are address bits, not reserved: above 4 GiB
+     * there is nothing, which reads all ones and drops writes. Ignored
+     * bits (11:9, PWT, PCD) change nothing. */
+    wr64(t, pae_pte_addr(LIN_TEST), 0xf00000000ull | PHYS_DATA | PG_P | PG_RW);
+    wr32(t, PHYS_DATA, 0x1234);
+    t->cpu->regs[R_EAX] = 0x5555;
+    CHECK(t, access_at(t, LIN_TEST, true, 0) == CPU_EXIT_BUDGET);
+    CHECK(t, read_lin(t, LIN_TEST) == 0xffffffffu && rd32(t, PHYS_DATA) == 0x1234);
+    CHECK(t, (rd64(t, pae_pte_addr(LIN_TEST)) >> 32) == 0xf);
+    wr64(t, pae_pte_addr(LIN_TEST + 0x1000), PHYS_DATA | PG_P | PG_RW | 0xe18);
+    CHECK(t, read_lin(t, LIN_TEST + 0x1000) == 0x1234);
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x400000 | PG_PS | PG_P | PG_RW | 0xe18);
+    wr32(t, 0x400040, 0x2222);
+    CHECK(t, read_lin(t, LIN_HIGH + 0x40) == 0x2222);
+}
+
+/* 2 MiB pages: PDE.PS alone selects them (CR4.PSE is ignored under PAE),
+ * the frame comes from bits 35:21, A and D are in the PDE. */
+static void test_pae_large(struct unit_machine *t)
+{
+    core_pae(t);
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x400000 | PG_PS | PG_P | PG_RW | PG_US);
+    wr32(t, 0x400000 + 0x1ffffc, 0xabcd);
+    CHECK(t, read_lin(t, LIN_HIGH + 0x1ffffc) == 0xabcd);
+    CHECK(t, (rd64(t, pae_pde_addr(LIN_HIGH)) & (PG_A | PG_D)) == PG_A);
+    t->cpu->regs[R_EAX] = 0x77;
+    CHECK(t, access_at(t, LIN_HIGH + 0x12344, true, 3) == CPU_EXIT_BUDGET);
+    CHECK(t, rd32(t, 0x412344) == 0x77);
+    CHECK(t, (rd64(t, pae_pde_addr(LIN_HIGH)) & (PG_A | PG_D)) == (PG_A | PG_D));
+
+    /* The second 2 MiB of the 1 GiB region: PDE 1 of PAE_PD3. */
+    wr64(t, pae_pde_addr(LIN_HIGH + 0x200000), 0x600000 | PG_PS | PG_P);
+    wr32(t, 0x600008, 0x66);
+    CHECK(t, read_lin(t, LIN_HIGH + 0x200008) == 0x66);
+    enum cpu_exit e = access_at(t, LIN_HIGH + 0x200008, false, 3);
+    CHECK(t, core_faulted(t, e, EXC_PF, PF_P | PF_U));
+
+    /* INVLPG anywhere in a 2 MiB page drops every 4 KiB piece of it. */
+    wr32(t, 0x400000 + 0x5000, 1);
+    wr32(t, 0x800000 + 0x5000, 2);
+    CHECK(t, read_lin(t, LIN_HIGH + 0x5000) == 1);
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x800000 | PG_PS | PG_P | PG_RW);
+    CHECK(t, read_lin(t, LIN_HIGH + 0x5000) == 1); /* cached */
+    invlpg(t, LIN_HIGH + 0x1ff000);
+    CHECK(t, read_lin(t, LIN_HIGH + 0x5000) == 2);
+}
+
+/* Global pages under PAE survive MOV CR3 (which reloads the PDPTEs) while
+ * CR4.PGE is set; INVLPG drops them. */
+static void test_pae_global(struct unit_machine *t)
+{
+    core_pae(t);
+    mov_cr4(t, CR4_PAE | CR4_PGE);
+    CHECK(t, t->cpu->cr4 == (CR4_PAE | CR4_PGE));
+    /* LIN_HIGH and LIN_TEST share a TLB slot: use LIN_HIGH + G_OFF. */
+    const uint32_t G_OFF = 0x10010;
+    wr32(t, 0x400000 + G_OFF, 0xa0);
+    wr32(t, 0x800000 + G_OFF, 0xb0);
+    wr32(t, PHYS_DATA, 0xa1);
+    wr32(t, PHYS_DATA + 0x1000, 0xb1);
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x400000 | PG_PS | PG_P | PG_RW | PG_G);
+    wr64(t, pae_pte_addr(LIN_TEST), PHYS_DATA | PG_P | PG_RW | PG_G);
+    wr64(t, pae_pte_addr(LIN_TEST + 0x1000), PHYS_DATA | PG_P | PG_RW);
+    CHECK(t, read_lin(t, LIN_HIGH + G_OFF) == 0xa0 && read_lin(t, LIN_TEST) == 0xa1);
+    CHECK(t, read_lin(t, LIN_TEST + 0x1000) == 0xa1);
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x800000 | PG_PS | PG_P | PG_RW | PG_G);
+    wr64(t, pae_pte_addr(LIN_TEST), (PHYS_DATA + 0x1000) | PG_P | PG_RW | PG_G);
+    wr64(t, pae_pte_addr(LIN_TEST + 0x1000), (PHYS_DATA + 0x1000) | PG_P | PG_RW);
+    mov_cr3(t, PDPT_BASE);
+    CHECK(t, read_lin(t, LIN_TEST + 0x1000) == 0xb1);
+    CHECK(t, read_lin(t, LIN_HIGH + G_OFF) == 0xa0 && read_lin(t, LIN_TEST) == 0xa1);
+    invlpg(t, LIN_TEST);
+    CHECK(t, read_lin(t, LIN_TEST) == 0xb1);
+    invlpg(t, LIN_HIGH);
+    CHECK(t, read_lin(t, LIN_HIGH + G_OFF) == 0xb0);
+}
+
+/* The PDPTE registers (SDM vol. 3, 4.4.1): loaded by MOV to CR3 with PAE
+ * paging on and by MOV to CR0/CR4 that enable it, never by a walk; a
+ * present PDPTE with bits 2:1, 8:5 or 63:36 set makes the load #GP(0). */
+static void test_pdptes(struct unit_machine *t)
+{
+    static const uint64_t bad[] = { 1u << 1, 1u << 2, 1u << 5, 1u << 6, 1u << 8, 1ull << 36,
+                                    1ull << 63 };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        core_pae(t);
+        wr64(t, PDPT_BASE + 0x100 + 16, 0x123000 | PG_P | bad[i]);
+        enum cpu_exit e = ring0_try(t, 0x22, 0xd8, PDPT_BASE + 0x100); /* mov cr3, eax */
+        CHECK_CASE(t, core_faulted(t, e, EXC_GP, 0), "bits %llx", (unsigned long long)bad[i]);
+        CHECK_CASE(t, t->cpu->cr3 == PDPT_BASE && t->cpu->pdpte[2] == 0 &&
+                          t->cpu->pdpte[0] == (PAE_PD0 | PG_P),
+                   "bits %llx", (unsigned long long)bad[i]);
+    }
+
+    /* Ignored bits (11:9) and not-present entries load; CR3 bits 31:5
+     * locate the table. */
+    core_pae(t);
+    wr64(t, PDPT_BASE + 0x20, PAE_PD0 | PG_P);
+    wr64(t, PDPT_BASE + 0x28, 0xfffffffffffffffeull);
+    wr64(t, PDPT_BASE + 0x38, PAE_PD0 | PG_P | 0xe00);
+    CHECK(t, ring0_try(t, 0x22, 0xd8, PDPT_BASE + 0x20) == CPU_EXIT_BUDGET);
+    CHECK(t, t->cpu->pdpte[0] == (PAE_PD0 | PG_P) && t->cpu->pdpte[3] == (PAE_PD0 | PG_P | 0xe00));
+    CHECK(t, t->cpu->pdpte[1] == 0xfffffffffffffffeull && t->cpu->pdpte[2] == 0);
+    wr64(t, PAE_PD0 + 8 * 0x100, 0x400000 | PG_PS | PG_P | PG_RW); /* linear 0xe0000000 */
+    wr32(t, 0x400020, 0x3c);
+    CHECK(t, read_lin(t, 0xe0000020) == 0x3c);
+    mov_cr3(t, PDPT_BASE);
+
+    /* A TLB miss walks from the registers, not from memory. */
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x400000 | PG_PS | PG_P | PG_RW);
+    wr64(t, PDPT_BASE + 24, 0);
+    cpu_tlb_flush_all(t->cpu);
+    CHECK(t, read_lin(t, LIN_HIGH + 0x20) == 0x3c);
+    mov_cr3(t, PDPT_BASE);
+    enum cpu_exit e = access_at(t, LIN_HIGH + 0x20, false, 0);
+    CHECK(t, core_faulted(t, e, EXC_PF, 0) && t->cpu->cr2 == LIN_HIGH + 0x20);
+
+    /* MOV to CR0 setting PG checks them and changes nothing on #GP. */
+    core_pae(t);
+    ring0_insn(t, 0x22, 0xc0, t->cpu->cr0 & ~CR0_PG);
+    CHECK(t, !(t->cpu->cr0 & CR0_PG));
+    wr64(t, PDPT_BASE + 8, 0x5000 | PG_P | PG_RW);
+    e = ring0_try(t, 0x22, 0xc0, t->cpu->cr0 | CR0_PG);
+    CHECK(t, core_faulted(t, e, EXC_GP, 0) && !(t->cpu->cr0 & CR0_PG));
+    wr64(t, PDPT_BASE + 8, 0x5000 | PG_P);
+    CHECK(t, ring0_try(t, 0x22, 0xc0, t->cpu->cr0 | CR0_PG) == CPU_EXIT_BUDGET);
+    CHECK(t, (t->cpu->cr0 & CR0_PG) && t->cpu->pdpte[1] == (0x5000 | PG_P));
+
+    /* MOV to CR4 setting PGE with paging on reloads them too. */
+    wr64(t, PDPT_BASE + 8, 0x6000 | PG_P);
+    mov_cr4(t, CR4_PAE | CR4_PGE);
+    CHECK(t, t->cpu->cr4 == (CR4_PAE | CR4_PGE) && t->cpu->pdpte[1] == (0x6000 | PG_P));
+
+    /* With paging off nothing is loaded or checked. */
+    ring0_insn(t, 0x22, 0xc0, t->cpu->cr0 & ~CR0_PG);
+    wr64(t, PDPT_BASE + 0x108, 0x7000 | PG_P | PG_US);
+    CHECK(t, ring0_try(t, 0x22, 0xd8, PDPT_BASE + 0x100) == CPU_EXIT_BUDGET);
+    CHECK(t, t->cpu->cr3 == PDPT_BASE + 0x100 && t->cpu->pdpte[1] == (0x6000 | PG_P));
+}
+
+/* CR4.PAE may change while CR0.PG = 1 (SDM vol. 3, 4.1.2): turning it on
+ * loads and checks the PDPTEs from CR3 (here the 32-bit page directory,
+ * whose first entries have R/W and U/S set: reserved in a PDPTE), and
+ * every change flushes the TLB. */
+static void test_pae_toggle(struct unit_machine *t)
+{
+    core_paged(t);
+    pte_set(t, LIN_TEST, PHYS_DATA | PG_P | PG_RW);
+    wr32(t, PHYS_DATA, 0x32);
+    CHECK(t, read_lin(t, LIN_TEST) == 0x32);
+    enum cpu_exit e = ring0_try(t, 0x22, 0xe0, CR4_PAE);
+    CHECK(t, core_faulted(t, e, EXC_GP, 0) && t->cpu->cr4 == 0);
+    CHECK(t, read_lin(t, LIN_TEST) == 0x32);
+
+    /* Build PAE tables that map LIN_TEST elsewhere, point CR3 at them in
+     * 32-bit mode (whose directory entries 0-7 are then the PDPTEs, read
+     * as a 32-bit directory: entry 0 -> PAE_PD0 as a page table, whose
+     * entries 0xf0 and 0xf1, PAE PDE 0x78, map the test code), then switch
+     * to PAE with paging on. */
+    core_pae(t);
+    wr64(t, PAE_PD0 + 0x78 * 8, (uint64_t)(HELPER_AT | PG_P) << 32 | CODE_AT | PG_P);
+    wr64(t, pae_pte_addr(LIN_TEST), (PHYS_DATA + 0x1000) | PG_P | PG_RW);
+    wr32(t, PHYS_DATA + 0x1000, 0x64);
+    mov_cr4(t, 0);
+    CHECK(t, t->cpu->cr4 == 0 && (t->cpu->cr0 & CR0_PG));
+    e = access_at(t, LIN_TEST, false, 0); /* 32-bit PDE 2 = PDPTE 1's low half: 0 */
+    CHECK(t, core_faulted(t, e, EXC_PF, 0));
+    /* The 32-bit walks set A in directory entry 0, which is bit 5 of
+     * PDPTE 0 and reserved there: the switch back faults until software
+     * clears it. */
+    e = ring0_try(t, 0x22, 0xe0, CR4_PAE);
+    CHECK(t, core_faulted(t, e, EXC_GP, 0) && t->cpu->cr4 == 0);
+    CHECK(t, rd64(t, PDPT_BASE) == (PAE_PD0 | PG_P | PG_A));
+    wr64(t, PDPT_BASE, PAE_PD0 | PG_P);
+    mov_cr4(t, CR4_PAE);
+    CHECK(t, t->cpu->cr4 == CR4_PAE && read_lin(t, LIN_TEST) == 0x64);
+}
+
+static void test_pae_peek(struct unit_machine *t)
+{
+    core_pae(t);
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x400000 | PG_PS | PG_P);
+    CODE(t, 0x400ffe, 5, 6, 7, 8);
+    uint8_t buf[4] = { 0 };
+    CHECK(t, mmu_peek(t->cpu, LIN_HIGH + 0xffe, buf, 4) && buf[0] == 5 && buf[3] == 8);
+    CHECK(t, (rd64(t, pae_pde_addr(LIN_HIGH)) & PG_A) == 0);
+    CHECK(t, !mmu_peek(t->cpu, 0x40000000, buf, 1));
+    wr64(t, pae_pde_addr(LIN_HIGH), 0x400000 | PG_PS | PG_P | (1ull << 50));
+    CHECK(t, !mmu_peek(t->cpu, LIN_HIGH, buf, 1));
+}
+
 int main(void)
 {
     struct unit_machine t;
@@ -451,6 +796,13 @@ int main(void)
     test_global(&t);
     test_straddle(&t);
     test_peek(&t);
+    test_pae_small(&t);
+    test_pae_reserved(&t);
+    test_pae_large(&t);
+    test_pae_global(&t);
+    test_pdptes(&t);
+    test_pae_toggle(&t);
+    test_pae_peek(&t);
     unit_machine_free(&t);
     return UNIT_REPORT(&t);
 }

@@ -347,7 +347,7 @@ static void test_control_registers(struct unit_machine *h)
     set_ring(h, 0);
 
     in.reg = 4;
-    cpu->regs[R_EAX] = CR4_PAE;
+    cpu->regs[R_EAX] = 1u << 11; /* reserved on a P6 */
     CHECK(h, TRY(h, exec_MOV_CR(cpu, &in)) == EXC_GP && ERR(h) == 0);
     cpu->regs[R_EAX] = CR4_PSE | CR4_PGE;
     CHECK(h, TRY(h, exec_MOV_CR(cpu, &in)) == -1 && cpu->cr4 == (CR4_PSE | CR4_PGE));
@@ -405,6 +405,26 @@ static void test_control_registers(struct unit_machine *h)
     CHECK(h, TRY(h, exec_INVLPG(cpu, &in)) == -1);
 }
 
+/* RDMSR and WRMSR of msr at ring 0: the vector they faulted with, or -1. */
+static int msr_read(struct unit_machine *h, uint32_t msr, uint64_t *v)
+{
+    struct insn in = insn_reg(0, 0, 4);
+    h->cpu->regs[R_ECX] = msr;
+    h->cpu->regs[R_EAX] = h->cpu->regs[R_EDX] = 0;
+    int vector = TRY(h, exec_RDMSR(h->cpu, &in));
+    *v = h->cpu->regs[R_EDX] << 32 | h->cpu->regs[R_EAX];
+    return vector;
+}
+
+static int msr_write(struct unit_machine *h, uint32_t msr, uint64_t v)
+{
+    struct insn in = insn_reg(0, 0, 4);
+    h->cpu->regs[R_ECX] = msr;
+    h->cpu->regs[R_EAX] = (uint32_t)v;
+    h->cpu->regs[R_EDX] = v >> 32;
+    return TRY(h, exec_WRMSR(h->cpu, &in));
+}
+
 static void test_cpuid_msr(struct unit_machine *h)
 {
     struct cpu *cpu = h->cpu;
@@ -421,8 +441,8 @@ static void test_cpuid_msr(struct unit_machine *h)
     CHECK(h, strcmp(vendor, "GenuineIntel") == 0);
     cpu->regs[R_EAX] = 1;
     CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1 && cpu->regs[R_EAX] == 0x652);
-    /* VME DE PSE TSC MSR MCE CX8 SEP PGE MCA CMOV, and nothing else. */
-    CHECK(h, cpu->regs[R_EDX] == 0xe9be);
+    /* VME DE PSE TSC MSR MCE CX8 SEP MTRR PGE MCA CMOV MMX, and nothing else. */
+    CHECK(h, cpu->regs[R_EDX] == 0x0180f9ff);
     cpu->regs[R_EAX] = 2;
     CHECK(h, TRY(h, exec_CPUID(cpu, &in)) == -1 && (cpu->regs[R_EAX] & 0xff) == 1);
     uint64_t leaf2 = cpu->regs[R_EDX];
@@ -442,6 +462,44 @@ static void test_cpuid_msr(struct unit_machine *h)
     /* IA32_EFER belongs to later processors. */
     cpu->regs[R_ECX] = 0xc0000080u;
     CHECK(h, TRY(h, exec_RDMSR(cpu, &in)) == EXC_GP);
+
+    /* MTRRs and the PAT hold what is written; reserved bits and memory
+     * types are #GP(0) and change nothing (SDM vol. 3, 11.11, 11.12). */
+    static const struct {
+        uint32_t msr, edx, eax;
+        bool ok;
+    } memtype[] = {
+        { 0xfe, 0, 0x508, false },             /* MTRRcap is read-only */
+        { 0x200, 0xf, 0xfff00006, true },      /* PhysBase0: 36-bit base, WB */
+        { 0x200, 0x10, 0x00000006, false },    /* bit 36 */
+        { 0x200, 0, 0x00000106, false },       /* bit 8 */
+        { 0x200, 0, 0x00000002, false },       /* type 2 is reserved */
+        { 0x20f, 0xf, 0xfff00800, true },      /* PhysMask7 with V */
+        { 0x20f, 0, 0x00000400, false },       /* bit 10 */
+        { 0x210, 0, 0, false },                /* past the eight pairs */
+        { 0x250, 0x06060606, 0x06060606, true },
+        { 0x258, 0x00010405, 0x06000100, true },
+        { 0x26f, 0x03000000, 0, false },       /* a reserved type in one byte */
+        { 0x251, 0, 0, false },
+        { 0x2ff, 0, 0xc06, true },             /* enabled, fixed enabled, WB */
+        { 0x2ff, 0, 0x1000, false },
+        { 0x2ff, 0, 0x007, false },            /* UC- is a PAT type only */
+        { 0x277, 0x00070106, 0x00070406, true }, /* PAT takes UC- */
+        { 0x277, 0x00000002, 0, false },
+        { 0x277, 0x00000008, 0, false },       /* bits 7:3 of an entry */
+    };
+    for (size_t i = 0; i < sizeof(memtype) / sizeof(memtype[0]); i++) {
+        uint64_t before = 0, after = 0;
+        bool readable = msr_read(h, memtype[i].msr, &before) == -1;
+        uint64_t v = (uint64_t)memtype[i].edx << 32 | memtype[i].eax;
+        int vector = msr_write(h, memtype[i].msr, v);
+        CHECK_CASE(h, vector == (memtype[i].ok ? -1 : EXC_GP), "WRMSR %x: vector %d",
+                   memtype[i].msr, vector);
+        CHECK_CASE(h, readable == (msr_read(h, memtype[i].msr, &after) == -1) &&
+                          after == (memtype[i].ok ? v : before),
+                   "RDMSR %x after the write: %llx", memtype[i].msr, (unsigned long long)after);
+    }
+    CHECK(h, msr_read(h, 0x210, &(uint64_t){ 0 }) == EXC_GP);
     cpu->regs[R_ECX] = 2;
     CHECK(h, TRY(h, exec_RDPMC(cpu, &in)) == EXC_GP);
     cpu->regs[R_ECX] = 1;

@@ -52,7 +52,7 @@ static void test_cr4_and_cpuid(struct unit_machine *h)
     CHECK(h, TRY(h, exec_MOV_CR(cpu, &in)) == -1 && cpu->cr4 == (CR4_VME | CR4_PVI | CR4_MCE));
     cpu->regs[R_EAX] = 0;
     CHECK(h, TRY(h, exec_MOV_RC(cpu, &in)) == -1 && cpu->regs[R_EAX] == (CR4_VME | CR4_PVI | CR4_MCE));
-    cpu->regs[R_EAX] = CR4_VME | CR4_PAE;
+    cpu->regs[R_EAX] = CR4_VME | (1u << 11); /* bit 11 is reserved on a P6 */
     CHECK(h, TRY(h, exec_MOV_CR(cpu, &in)) == EXC_GP && cpu->cr4 == (CR4_VME | CR4_PVI | CR4_MCE));
     cpu->cr4 = 0;
 
