@@ -132,6 +132,12 @@ static void board_reset(void *opaque)
     machine_request_reset(pc->m);
 }
 
+static void cpu_ferr(void *opaque, bool level)
+{
+    struct pc *pc = opaque;
+    system_ports_ferr(pc->ports, level);
+}
+
 static void debug_exit_request(void *opaque, uint32_t status)
 {
     machine_request_exit(opaque, status);
@@ -214,9 +220,9 @@ static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
 static void fill_cmos(struct pc *pc, uint64_t ram_size)
 {
     struct rtc *rtc = pc->rtc;
-    /* Equipment byte: no floppy drive, no math coprocessor (this CPU has
-     * no FPU yet), a PS/2 pointing device, EGA/VGA-class display. */
-    rtc_cmos_write(rtc, 0x14, 0x04);
+    /* Equipment byte: no floppy drive, a math coprocessor (the CPU's
+     * x87), a PS/2 pointing device, EGA/VGA-class display. */
+    rtc_cmos_write(rtc, 0x14, 0x06);
     /* Base memory: 640 KiB. */
     rtc_cmos_write(rtc, 0x15, 640 & 0xff);
     rtc_cmos_write(rtc, 0x16, 640 >> 8);
@@ -356,9 +362,10 @@ static int create_chipset(struct pc *pc, const struct machine_config *cfg, char 
 
     pc->ports = system_ports_create(m->io, pc->pci, m->clock, pc->pit,
                                     (struct system_ports_board){ ports_set_a20, board_reset, pc },
-                                    &m->log);
+                                    pic_irq_line(pc->pic, 13), &m->log);
     if (!pc->ports)
         return out_of_memory(err, errlen, "system ports");
+    m->cpu->ferr = (struct cpu_ferr){ cpu_ferr, pc };
     machine_add_device(m, &system_ports_state_desc, pc->ports, system_ports_reset_hook);
 
     pc->fw_cfg = fw_cfg_create(m->io, m->mem, &m->log);

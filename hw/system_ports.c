@@ -16,6 +16,10 @@
  *         accesses at 0xCF8 are PCI configuration cycles (hw/pci.c).
  *   0x80  The POST code latch firmware writes progress to; reads return
  *         the last code, as the DMA page register there does on a PC.
+ *   0xF0  Coprocessor error (4.7.5 and 2.2.5 FERR#/IGNNE#): the CPU's
+ *         FERR# going active latches IRQ 13, as on the IBM AT; a write to
+ *         0xF0 clears the latch (the handler's acknowledgement) until
+ *         FERR# goes active again.
  */
 #include <stdlib.h>
 
@@ -26,6 +30,7 @@
 #define PORT_B 0x61
 #define PORT_A 0x92
 #define POST_PORT 0x80
+#define COPROCESSOR_ERROR_PORT 0xf0
 #define RESET_CONTROL_OFFSET 1 /* 0xCF9 from 0xCF8 */
 
 enum {
@@ -43,6 +48,8 @@ struct system_ports_state {
     uint8_t port_a;        /* port 0x92 */
     uint8_t reset_control; /* SRST; RCPU always reads 0 after its reset */
     uint8_t post_code;
+    bool ferr;     /* the CPU's FERR# as last seen */
+    bool irq13;    /* the coprocessor error latch, driving IRQ 13 */
 };
 
 struct system_ports {
@@ -50,6 +57,7 @@ struct system_ports {
     struct vclock *clock;
     struct pit *pit;
     struct system_ports_board board;
+    struct irq_line irq13;
     const struct logger *log;
 };
 
@@ -114,6 +122,39 @@ static void post_write(void *opaque, uint32_t offset, uint32_t value, unsigned s
     s->st.post_code = (uint8_t)value;
 }
 
+static void set_irq13(struct system_ports *s, bool level)
+{
+    s->st.irq13 = level;
+    irq_set(&s->irq13, level);
+}
+
+void system_ports_ferr(struct system_ports *s, bool level)
+{
+    if (level && !s->st.ferr)
+        set_irq13(s, true);
+    else if (!level && s->st.irq13)
+        set_irq13(s, false);
+    s->st.ferr = level;
+}
+
+static uint32_t coprocessor_error_read(void *opaque, uint32_t offset, unsigned size)
+{
+    (void)opaque;
+    (void)offset;
+    (void)size;
+    return 0xff;
+}
+
+static void coprocessor_error_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    struct system_ports *s = opaque;
+    (void)offset;
+    (void)value;
+    (void)size;
+    if (s->st.irq13)
+        set_irq13(s, false);
+}
+
 /* Byte and word accesses to 0xCF8-0xCFB that are not configuration cycles. */
 static uint32_t reset_control_read(void *opaque, uint32_t offset, unsigned size)
 {
@@ -144,6 +185,10 @@ static void reset_control_write(void *opaque, uint32_t offset, uint32_t value, u
 static const struct io_ops port_b_ops = { .read = port_b_read, .write = port_b_write };
 static const struct io_ops port_a_ops = { .read = port_a_read, .write = port_a_write };
 static const struct io_ops post_ops = { .read = post_read, .write = post_write };
+static const struct io_ops coprocessor_error_ops = {
+    .read = coprocessor_error_read,
+    .write = coprocessor_error_write,
+};
 static const struct io_ops reset_control_ops = {
     .read = reset_control_read,
     .write = reset_control_write,
@@ -157,9 +202,14 @@ static int system_ports_post_load(void *obj, char *err, size_t errlen)
         snprintf(err, errlen, "system-ports: reserved bits set");
         return -1;
     }
+    if (s->st.irq13 && !s->st.ferr) {
+        snprintf(err, errlen, "system-ports: IRQ 13 latched without FERR#");
+        return -1;
+    }
     /* The PIT restores its own gates; the board combines fast A20 with
      * the i8042's line. */
     s->board.set_a20(s->board.opaque, s->st.port_a & A_FAST_A20);
+    irq_set(&s->irq13, s->st.irq13);
     return 0;
 }
 
@@ -168,6 +218,8 @@ static const struct state_field system_ports_fields[] = {
     STATE_FIELD(struct system_ports, st.port_a, 0),
     STATE_FIELD(struct system_ports, st.reset_control, 0),
     STATE_FIELD(struct system_ports, st.post_code, 0),
+    STATE_FIELD(struct system_ports, st.ferr, false),
+    STATE_FIELD(struct system_ports, st.irq13, false),
 };
 
 const struct state_desc system_ports_state_desc = {
@@ -183,6 +235,7 @@ void system_ports_reset(struct system_ports *s)
     state_reset(&system_ports_state_desc, s);
     pit_set_gate(s->pit, 2, false);
     s->board.set_a20(s->board.opaque, false);
+    irq_set(&s->irq13, false);
 }
 
 bool system_ports_a20(const struct system_ports *s)
@@ -193,7 +246,7 @@ bool system_ports_a20(const struct system_ports *s)
 struct system_ports *system_ports_create(struct io_bus *io, struct pci_bus *pci,
                                          struct vclock *clock, struct pit *pit,
                                          struct system_ports_board board,
-                                         const struct logger *log)
+                                         struct irq_line irq13, const struct logger *log)
 {
     struct system_ports *s = calloc(1, sizeof(*s));
     if (!s)
@@ -201,11 +254,13 @@ struct system_ports *system_ports_create(struct io_bus *io, struct pci_bus *pci,
     s->clock = clock;
     s->pit = pit;
     s->board = board;
+    s->irq13 = irq13;
     s->log = log;
     state_reset(&system_ports_state_desc, s);
     if (io_register(io, PORT_B, 1, &port_b_ops, s) < 0 ||
         io_register(io, PORT_A, 1, &port_a_ops, s) < 0 ||
-        io_register(io, POST_PORT, 1, &post_ops, s) < 0) {
+        io_register(io, POST_PORT, 1, &post_ops, s) < 0 ||
+        io_register(io, COPROCESSOR_ERROR_PORT, 1, &coprocessor_error_ops, s) < 0) {
         io_unregister_all(io, s);
         free(s);
         return NULL;

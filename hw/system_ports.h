@@ -2,7 +2,8 @@
  * The PC's system control ports, kept by the PIIX3 on a real i440FX board
  * (82371SB datasheet, order 290550, section 4.7): port 0x61 (NMI status and
  * control, PIT channel 2 gate and output), port 0x92 (fast A20 and fast
- * CPU init), 0xCF9 (reset control) and the POST code latch at 0x80.
+ * CPU init), 0xCF9 (reset control), the POST code latch at 0x80 and the
+ * coprocessor error latch (FERR# to IRQ 13, cleared through port 0xF0).
  */
 #ifndef HW_SYSTEM_PORTS_H
 #define HW_SYSTEM_PORTS_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 
 #include "lintas/io.h"
+#include "lintas/irq.h"
 #include "lintas/log.h"
 #include "lintas/state.h"
 #include "lintas/timer.h"
@@ -29,9 +31,12 @@ struct system_ports_board {
 struct system_ports *system_ports_create(struct io_bus *io, struct pci_bus *pci,
                                          struct vclock *clock, struct pit *pit,
                                          struct system_ports_board board,
-                                         const struct logger *log);
+                                         struct irq_line irq13, const struct logger *log);
 void system_ports_destroy(struct system_ports *s);
 void system_ports_reset(struct system_ports *s);
+
+/* The CPU's FERR# pin (x87 error with CR0.NE clear). */
+void system_ports_ferr(struct system_ports *s, bool level);
 
 /* Fast A20 as port 0x92 drives it (the board ORs it with the i8042's). */
 bool system_ports_a20(const struct system_ports *s);

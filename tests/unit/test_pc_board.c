@@ -148,6 +148,8 @@ static void test_cmos_memory(struct suite *t)
         struct machine *m = create(&cfg);
         unsigned mib = sizes[i].mib;
         CHECK_CASE(t, cmos16(m, 0x15) == 640, "%u MiB: %u", mib, cmos16(m, 0x15));
+        /* Equipment: coprocessor and PS/2 mouse, no floppy. */
+        CHECK_CASE(t, cmos(m, 0x14) == 0x06, "%u MiB: 0x%02x", mib, cmos(m, 0x14));
         CHECK_CASE(t, cmos16(m, 0x17) == sizes[i].ext_kib, "%u MiB: %u", mib, cmos16(m, 0x17));
         CHECK_CASE(t, cmos16(m, 0x30) == sizes[i].ext_kib, "%u MiB: %u", mib, cmos16(m, 0x30));
         CHECK_CASE(t, cmos16(m, 0x34) == sizes[i].units_above_16m, "%u MiB: %u", mib,

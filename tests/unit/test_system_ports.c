@@ -25,7 +25,18 @@ struct board_probe {
     unsigned a20_calls;
     bool a20;
     unsigned resets;
+    bool irq13;
+    unsigned irq13_edges;
 };
+
+static void probe_irq13(void *opaque, unsigned line, bool level)
+{
+    struct board_probe *b = opaque;
+    (void)line;
+    if (level && !b->irq13)
+        b->irq13_edges++;
+    b->irq13 = level;
+}
 
 static void probe_a20(void *opaque, bool enabled)
 {
@@ -60,6 +71,7 @@ static void rig_open(struct rig *r)
     r->ports = r->pit ? system_ports_create(r->io, r->pci, r->clock, r->pit,
                                             (struct system_ports_board){ probe_a20, probe_reset,
                                                                          &r->board },
+                                            (struct irq_line){ probe_irq13, &r->board, 13 },
                                             NULL)
                       : NULL;
     if (!r->ports) {
@@ -353,7 +365,7 @@ static void test_state(struct unit_tally *t)
     out8(&r, POST, 0xa5);
     struct state_writer w = { 0 };
     state_save(&system_ports_state_desc, r.ports, &w);
-    CHECK(t, !w.failed && w.len == SECTION_PORT_B + 4);
+    CHECK(t, !w.failed && w.len == SECTION_PORT_B + 6);
     CHECK(t, w.len > SECTION_PORT_B + 3 && w.buf[SECTION_PORT_B] == 0x0b &&
                  w.buf[SECTION_PORT_B + 1] == 0x02 && w.buf[SECTION_PORT_B + 2] == 0x02 &&
                  w.buf[SECTION_PORT_B + 3] == 0xa5);
@@ -419,10 +431,49 @@ static void taken_write(void *opaque, uint32_t offset, uint32_t value, unsigned 
     (void)size;
 }
 
+/* FERR# latches IRQ 13 once per activation; port 0xF0 acknowledges it;
+ * FERR# going inactive drops it too. */
+static void test_coprocessor_error(struct unit_tally *t)
+{
+    struct rig r;
+    rig_open(&r);
+    system_ports_ferr(r.ports, true);
+    CHECK(t, r.board.irq13 && r.board.irq13_edges == 1);
+    io_write(r.io, 0xf0, 0, 1);
+    CHECK(t, !r.board.irq13);
+    /* Still active: no new interrupt until FERR# drops and rises again. */
+    system_ports_ferr(r.ports, true);
+    CHECK(t, !r.board.irq13 && r.board.irq13_edges == 1);
+    system_ports_ferr(r.ports, false);
+    system_ports_ferr(r.ports, true);
+    CHECK(t, r.board.irq13 && r.board.irq13_edges == 2);
+    system_ports_ferr(r.ports, false);
+    CHECK(t, !r.board.irq13);
+    CHECK(t, io_read(r.io, 0xf0, 1) == 0xff);
+
+    /* The latch is saved, and reset clears it. */
+    system_ports_ferr(r.ports, true);
+    struct state_writer w = { 0 };
+    state_save(&system_ports_state_desc, r.ports, &w);
+    system_ports_reset(r.ports);
+    CHECK(t, !r.board.irq13);
+    char err[128];
+    struct state_reader rd = { w.buf, w.len, 0 };
+    CHECK(t, state_load(&system_ports_state_desc, r.ports, &rd, err, sizeof(err)) == 0);
+    CHECK(t, r.board.irq13);
+    /* A latch without FERR# behind it is impossible. */
+    w.buf[w.len - 2] = 0;
+    struct state_reader bad = { w.buf, w.len, 0 };
+    CHECK(t, state_load(&system_ports_state_desc, r.ports, &bad, err, sizeof(err)) < 0 &&
+                 strstr(err, "IRQ 13 latched without FERR#"));
+    state_writer_free(&w);
+    rig_close(&r);
+}
+
 static void test_ports_taken(struct unit_tally *t)
 {
     static const struct io_ops taken_ops = { .read = taken_read, .write = taken_write };
-    static const uint16_t ports[] = { PORT_B, PORT_A, POST };
+    static const uint16_t ports[] = { PORT_B, PORT_A, POST, 0xf0 };
     for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
         struct vclock *clock = vclock_create(0);
         struct io_bus *io = io_create();
@@ -436,7 +487,7 @@ static void test_ports_taken(struct unit_tally *t)
         struct board_probe board = { 0 };
         struct system_ports *s = system_ports_create(
             io, pci, clock, pit, (struct system_ports_board){ probe_a20, probe_reset, &board },
-            NULL);
+            (struct irq_line){ 0 }, NULL);
         CHECK_CASE(t, s == NULL, "port 0x%02x taken", ports[i]);
         CHECK_CASE(t, io_read(io, ports[i], 1) == 0x42, "port 0x%02x taken", ports[i]);
         /* Whatever answers at the ports that were free must not be a freed
@@ -466,6 +517,7 @@ int main(void)
     test_post_latch(&t);
     test_reset(&t);
     test_state(&t);
+    test_coprocessor_error(&t);
     test_ports_taken(&t);
     return UNIT_REPORT(&t);
 }
