@@ -382,7 +382,9 @@ static bool nan_operand(struct fx80 a, struct fx80 *out, struct fx80_env *env)
 }
 
 /* The same for two operands: of two NaNs, a QNaN wins over an SNaN, and
- * between NaNs of one kind the larger significand (SDM vol. 1, table 4-7). */
+ * between NaNs of one kind the larger significand (SDM vol. 1, table 4-7);
+ * of equal significands the positive one, whichever register holds it, as
+ * the x87's arithmetic instructions do (measured on FPATAN and FYL2X). */
 static bool nan_operands(struct fx80 a, struct fx80 b, struct fx80 *out, struct fx80_env *env)
 {
     enum kind ka = kind_of(a), kb = kind_of(b);
@@ -399,8 +401,10 @@ static bool nan_operands(struct fx80 a, struct fx80 b, struct fx80 *out, struct 
         pick = b;
     else if (ka != kb)
         pick = ka == K_QNAN ? a : b;
+    else if (a.mant != b.mant)
+        pick = a.mant > b.mant ? a : b;
     else
-        pick = (a.mant | QUIET_BIT) >= (b.mant | QUIET_BIT) ? a : b;
+        pick = sign_of(a) ? b : a;
     if (ka == K_SNAN || kb == K_SNAN)
         env->flags |= FX_IE;
     pick.mant |= QUIET_BIT;

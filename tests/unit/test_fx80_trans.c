@@ -86,6 +86,8 @@ struct known {
 #define SNAN F(0x7fff, 0x8000000000000001ull)
 #define QNAN_OF_SNAN F(0x7fff, 0xc000000000000001ull)
 #define QNAN F(0x7fff, 0xc000000000001234ull)
+#define POSITIVE_INDEFINITE F(0x7fff, 0xc000000000000000ull)
+#define NEGATIVE_SNAN F(0xffff, 0x8000000000000001ull)
 #define UNNORMAL F(0x3fff, 0x4000000000000000ull)
 #define DENORMAL F(0x0000, 0x0000000663278e62ull) /* 1e-4940 */
 #define PI_UP F(0x4000, 0xc90fdaa22168c235ull)
@@ -140,6 +142,10 @@ static const struct known known_cases[] = {
     {OP_ATAN2, ONE, ONE, FCW_DEFAULT, F(0x3ffe, 0xc90fdaa22168c235ull), FX_PE | SW_C1},
     {OP_ATAN2, ONE, PINF, FCW_DEFAULT, F(0x0000, 0), 0},
     {OP_ATAN2, SNAN, QNAN, FCW_DEFAULT, QNAN, FX_IE},
+    /* measured: of two NaNs with one significand, the positive one */
+    {OP_ATAN2, INDEFINITE, POSITIVE_INDEFINITE, FCW_DEFAULT, POSITIVE_INDEFINITE, 0},
+    {OP_ATAN2, POSITIVE_INDEFINITE, INDEFINITE, FCW_DEFAULT, POSITIVE_INDEFINITE, 0},
+    {OP_ATAN2, NEGATIVE_SNAN, SNAN, FCW_DEFAULT, QNAN_OF_SNAN, FX_IE},
     {OP_ATAN2, ONE, UNNORMAL, FCW_DEFAULT, INDEFINITE, FX_IE},
     {OP_ATAN2, DENORMAL, ONE, FCW_DEFAULT, DENORMAL, FX_DE | FX_UE | FX_PE | SW_C1},
 
@@ -172,6 +178,7 @@ static const struct known known_cases[] = {
     {OP_YL2X, F(0x0000, 0), PINF, FCW_DEFAULT, INDEFINITE, FX_IE},
     {OP_YL2X, F(0x0000, 0), F(0x3ffe, 0x8000000000000000ull), FCW_DEFAULT, F(0x8000, 0), 0},
     {OP_YL2X, NINF, F(0x3ffe, 0x8000000000000000ull), FCW_DEFAULT, PINF, 0},
+    {OP_YL2X, INDEFINITE, POSITIVE_INDEFINITE, FCW_DEFAULT, POSITIVE_INDEFINITE, 0},
 
     /* FYL2XP1 (SDM vol. 2, table 3-49), and measured outside its domain */
     {OP_YL2XP1, ONE, F(0x3ffe, 0x8000000000000000ull), FCW_DEFAULT,
@@ -461,7 +468,8 @@ static void compare_specials_with_host(struct tally *t)
         F(0x3ffe, 0x8000000000000000ull), F(0x4001, 0xa000000000000000ull),
         F(0xbffd, 0x8000000000000000ull), DENORMAL, F(0x8000, 0x0000000000000001ull),
         F(0x0000, 0x8000000000000001ull), /* pseudo-denormal */
-        PINF, NINF, SNAN, QNAN, F(0xffff, 0x8000000000000005ull), F(0xffff, 0xc000000000000000ull),
+        PINF, NINF, SNAN, QNAN, F(0xffff, 0x8000000000000005ull), INDEFINITE, POSITIVE_INDEFINITE,
+        NEGATIVE_SNAN,
         UNNORMAL, F(0x7fff, 0x0000000000000000ull), F(0x7fff, 0x4000000000000000ull),
         F(0x7ffe, 0xffffffffffffffffull), F(0x0001, 0x8000000000000000ull),
     };
