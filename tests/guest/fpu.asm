@@ -2,17 +2,23 @@
 ; rounding to an integer, FCOMI into EFLAGS, the FNSAVE image and its
 ; reinitialization, #MF (vector 16) for a pending unmasked exception with
 ; CR0.NE set, taken by the next waiting instruction, then FNSTENV and
-; FNSTSW, which do not wait: FIP, FOP and the status word, and #NM for
-; CR0.TS and for WAIT with CR0.MP and CR0.TS (SDM Vol. 1 8.1, 8.5, 8.7;
-; Vol. 3A 2.5 table 2-2).
+; FNSTSW, which do not wait: FIP, FOP and the status word, #NM for
+; CR0.TS and for WAIT with CR0.MP and CR0.TS, and with CR0.NE clear the
+; PC's MS-DOS compatible reporting: FERR# latched as IRQ 13 and the
+; handler's acknowledgement through port 0xF0 (SDM Vol. 1 8.1, 8.5, 8.7,
+; appendix D.2; Vol. 3A 2.5 table 2-2).
 
 %include "lib/guest.inc"
+%include "lib/irq.inc"
 
 VECTOR_NM       equ 7
 VECTOR_MF       equ 16
 CR0_MP_BIT      equ 1 << 1
 CR0_EM_BIT      equ 1 << 2
 CR0_NE_BIT      equ 1 << 5
+IRQ_FERR        equ 13
+PORT_FERR_ACK   equ 0xF0            ; clears the IRQ 13 latch (IBM AT, PIIX3)
+FSW_PENDING_ZE  equ 0x8084          ; B, ES and ZE
 
 section .data
 align 4
@@ -24,6 +30,8 @@ section .bss
 alignb 4
 result:         resd 1
 word_out:       resd 1
+ferr_irq_eip:   resd 1
+ferr_irq_fsw:   resd 1
 env:            resb 28
 save:           resb 108
 
@@ -124,5 +132,105 @@ test_main:
     GUARD 19, "WAIT with MP alone"
     fwait
     UNGUARD
-    PRINTLN "x87: arithmetic, FCOMI, FNSAVE, #MF with NE, #NM"
+
+    ; FERR# with CR0.NE clear: the FDIV's unmasked ZE is taken by the
+    ; FWAIT as FERR#, which the board latches as IRQ 13; the FWAIT and what
+    ; follows go on (SDM Vol. 1 D.2.1). IRQ 13 stays masked until after
+    ; the FWAIT, so the request waits in the slave's IRR (this also keeps
+    ; QEMU 7.2's TCG from raising the interrupt inside the FWAIT without
+    ; its I/O thread lock, which aborts it); interrupts stay off until the
+    ; STI.
+    mov eax, cr0
+    and eax, ~CR0_NE_BIT
+    mov cr0, eax
+    call irq_init
+    mov dword [irq_hook], ferr_ack_and_clear
+    GUARD 21, "FWAIT with ZE pending and CR0.NE clear"
+    fninit
+    fldcw [cw_zero_divide]
+    fldz
+    fld1
+    fdiv st0, st1
+    fwait
+    UNGUARD
+    CHECK_EQ [irq_count], 0, 21, "no IRQ with IRQ 13 masked"
+    call pic_read_irr
+    CHECK_BITS eax, 1 << IRQ_FERR, 1 << IRQ_FERR, 22, "IRQ 13 requested"
+    mov ax, ~((1 << 2) | (1 << IRQ_FERR)) & 0xFFFF
+    call pic_set_mask
+    sti
+    nop
+.ferr_taken:
+    cli
+    CHECK_EQ [irq_count], 1, 23, "IRQ 13 once"
+    CHECK_EQ [irq_log], IRQ_FERR, 24, "IRQ 13 logged"
+    CHECK_EQ [ferr_irq_eip], .ferr_taken, 25, "IRQ 13 taken after STI's shadow"
+    CHECK_BITS [ferr_irq_fsw], 0x80FF, FSW_PENDING_ZE, 26, "ZE pending in the handler"
+    fnstsw ax
+    CHECK_BITS eax, 0x80FF, 0, 27, "handler's FNCLEX cleared ZE"
+
+%if !IGNNE_ENDS_WITH_FERR
+    ; IGNNE# from the port 0xF0 write is still on here: FLDENV of a
+    ; status word with ES clear ends it.
+    fnstenv [env]
+    fldenv [env]
+%endif
+
+    ; Port 0xF0 without FNCLEX: the write clears the latch while FERR#
+    ; stays asserted, and a second waiting instruction makes no new edge.
+    call irq_log_clear
+    mov dword [irq_hook], ferr_ack_only
+    mov ax, 0xFFFF
+    call pic_set_mask
+    GUARD 28, "FWAIT with a new ZE pending"
+    fldz
+    fld1
+    fdiv st0, st1
+    fwait
+    UNGUARD
+    call pic_read_irr
+    CHECK_BITS eax, 1 << IRQ_FERR, 1 << IRQ_FERR, 28, "IRQ 13 again after FNCLEX"
+    mov ax, ~((1 << 2) | (1 << IRQ_FERR)) & 0xFFFF
+    call pic_set_mask
+    sti
+    nop
+    cli
+    CHECK_EQ [irq_count], 1, 29, "IRQ 13 once without FNCLEX"
+    fnstsw ax
+    CHECK_BITS eax, 0x80FF, FSW_PENDING_ZE, 30, "ZE pending without FNCLEX"
+    GUARD 31, "second FWAIT with ZE pending"
+    fwait
+    UNGUARD
+    call pic_read_irr
+    CHECK_BITS eax, 1 << IRQ_FERR, 0, 31, "no IRQ 13 request from the second FWAIT"
+    sti
+    nop
+    cli
+    CHECK_EQ [irq_count], 1, 32, "no second IRQ 13 while FERR# stays"
+    fnclex
+    PRINTLN "x87: arithmetic, FCOMI, FNSAVE, #MF with NE, #NM, FERR# to IRQ 13"
+    ret
+
+; IRQ 13 hooks (lib/irq.inc): record where the interrupt came in (the
+; EIP above irq_common's PUSHAD and this call) and the status word, then
+; acknowledge. ferr_ack_and_clear is the usual MS-DOS handler: port 0xF0
+; clears the latch, FNCLEX the exception (SDM Vol. 1 D.2.1.2).
+ferr_ack_and_clear:
+    call ferr_record
+    out PORT_FERR_ACK, al
+    fnclex
+    ret
+
+; Port 0xF0 alone: the exception stays pending and FERR# asserted.
+ferr_ack_only:
+    call ferr_record
+    out PORT_FERR_ACK, al
+    ret
+
+ferr_record:
+    mov eax, [esp + 4 + 4 + 32]
+    mov [ferr_irq_eip], eax
+    fnstsw ax
+    movzx eax, ax
+    mov [ferr_irq_fsw], eax
     ret
