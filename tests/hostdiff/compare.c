@@ -19,6 +19,8 @@
 #include <capstone/capstone.h>
 #include <string.h>
 
+#include "diff_names.h"
+
 #define FL_RF (1u << 16)
 
 static const char *const reg_names[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
@@ -98,13 +100,7 @@ static const char *const diff_names[] = {
 
 void report_diff_names(FILE *out, unsigned diff)
 {
-    const char *sep = "";
-    for (unsigned i = 0; i < NDIFF; i++) {
-        if (diff & (1u << i)) {
-            fprintf(out, "%s%s", sep, diff_names[i]);
-            sep = ",";
-        }
-    }
+    diff_print_names(out, diff, diff_names, NDIFF);
 }
 
 unsigned parse_diff_names(const char *list)

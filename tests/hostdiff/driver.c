@@ -22,12 +22,16 @@
 #define _GNU_SOURCE
 #include "hostdiff.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define SKIP 77
+#include "diff_options.h"
+
+#define USAGE                                                                                    \
+    "usage: hostdiff_driver [--runner PATH] [--known FILE] [--seed S] [--count N]\n"             \
+    "                       [--batch B] [--verbose] [--native-only] [--reports R]\n"
+
 #define MAX_NAMES 160
 #define MAX_KNOWN 64
 /* Past this many mismatches, stop spending reruns on attributing them. */
@@ -242,71 +246,42 @@ static void summary(struct run *r, uint64_t sequences, uint64_t generated, uint6
     printf("\n");
 }
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: hostdiff_driver [--runner PATH] [--known FILE] [--seed S] [--count N]\n"
-                 "                       [--batch B] [--verbose] [--native-only] [--reports R]\n");
-}
-
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"runner", required_argument, NULL, 'r'},  {"known", required_argument, NULL, 'k'},
-        {"seed", required_argument, NULL, 's'},    {"count", required_argument, NULL, 'n'},
-        {"batch", required_argument, NULL, 'b'},   {"verbose", no_argument, NULL, 'v'},
-        {"native-only", no_argument, NULL, 'N'},   {"reports", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
     struct run *r = calloc(1, sizeof *r);
-#ifdef HOSTDIFF_RUNNER
-    const char *runner = HOSTDIFF_RUNNER, *known = HOSTDIFF_KNOWN;
+    struct diff_options o = {.seed = 1, .count = 1000, .batch = 256, .max_reports = 10};
+#ifdef HOSTRUN_RUNNER
+    const char *known = HOSTDIFF_KNOWN;
+    o.runner = HOSTRUN_RUNNER;
 #else
-    const char *runner = NULL, *known = NULL;
+    const char *known = NULL;
 #endif
-    uint64_t seed = 1, count = 1000;
-    unsigned batch = 256;
+    const struct diff_extra_option extra[] = {{"known", &known}};
     if (!r) {
         fprintf(stderr, "hostdiff: out of memory\n");
         return 1;
     }
-    r->max_reports = 10;
     r->cfg.min_insns = 4;
     r->cfg.max_insns = 16;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end = NULL;
-        switch (c) {
-        case 'r': runner = optarg; break;
-        case 'k': known = optarg; break;
-        case 's': seed = strtoull(optarg, &end, 0); break;
-        case 'n': count = strtoull(optarg, &end, 0); break;
-        case 'b': batch = (unsigned)strtoul(optarg, &end, 0); break;
-        case 'R': r->max_reports = (unsigned)strtoul(optarg, &end, 0); break;
-        case 'v': r->verbose = true; break;
-        case 'N': r->native_only = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
-        }
-        if (end && *end) {
-            fprintf(stderr, "hostdiff: bad number '%s'\n", optarg);
-            return 1;
-        }
-    }
-    if (optind != argc || batch == 0 || batch > 4096) {
-        usage(stderr);
+    int parsed = diff_options_parse(&o, argc, argv, "hostdiff", USAGE, extra, 1);
+    if (parsed != DIFF_OPTIONS_RUN)
+        return parsed;
+    if (o.batch == 0 || o.batch > 4096) {
+        fputs(USAGE, stderr);
         return 1;
     }
-    if (!runner) {
-        printf("hostdiff: skipped: no native runner (not an x86 host, or no -m32 toolchain)\n");
-        return SKIP;
-    }
+    if (!o.runner)
+        return diff_skip_no_runner("hostdiff");
+    r->verbose = o.verbose;
+    r->native_only = o.native_only;
+    r->max_reports = o.max_reports;
     if (known && load_known(r, known))
         return 1;
 
     uint8_t *image = malloc(HD_IMAGE_SIZE);
-    struct test_case *cases = malloc(batch * sizeof *cases);
-    const struct test_case **ptr = malloc(batch * sizeof *ptr);
-    struct outcome *nat = calloc(batch, sizeof *nat), *nat2 = calloc(batch, sizeof *nat2);
+    struct test_case *cases = malloc(o.batch * sizeof *cases);
+    const struct test_case **ptr = malloc(o.batch * sizeof *ptr);
+    struct outcome *nat = calloc(o.batch, sizeof *nat), *nat2 = calloc(o.batch, sizeof *nat2);
     struct outcome emu_out = {0};
     r->cut = malloc(GEN_MAX_INSN * sizeof *r->cut);
     r->cut_nat = calloc(GEN_MAX_INSN, sizeof *r->cut_nat);
@@ -317,7 +292,7 @@ int main(int argc, char **argv)
     }
     gen_image(image);
     struct hd_hello hello;
-    r->nat = native_start(runner, &hello, image);
+    r->nat = native_start(o.runner, &hello, image);
     if (!r->nat)
         return 1;
     r->cfg.low_mapped = hello.low_mapped;
@@ -339,10 +314,10 @@ int main(int argc, char **argv)
 
     uint64_t generated = 0, icount0 = r->emu ? emu_icount(r->emu) : 0, icount_cut = 0;
     int status = 0;
-    for (uint64_t done = 0; done < count; done += batch) {
-        unsigned b = count - done < batch ? (unsigned)(count - done) : batch;
+    for (uint64_t done = 0; done < o.count; done += o.batch) {
+        unsigned b = o.count - done < o.batch ? (unsigned)(o.count - done) : o.batch;
         for (unsigned j = 0; j < b; j++) {
-            gen_case(&r->cfg, seed + done + j, &cases[j]);
+            gen_case(&r->cfg, o.seed + done + j, &cases[j]);
             ptr[j] = &cases[j];
             generated += cases[j].ninsn - 1;
             for (unsigned k = 0; k + 1 < cases[j].ninsn; k++)
@@ -401,10 +376,10 @@ int main(int argc, char **argv)
         }
     }
     uint64_t executed = r->emu ? emu_icount(r->emu) - icount0 - icount_cut : 0;
-    summary(r, count, generated, executed);
+    summary(r, o.count, generated, executed);
     native_stop(r->nat);
     emu_destroy(r->emu);
-    for (unsigned j = 0; j < batch; j++) {
+    for (unsigned j = 0; j < o.batch; j++) {
         outcome_free(&nat[j]);
         outcome_free(&nat2[j]);
     }

@@ -20,9 +20,8 @@
 #include "cpu/fault.h"
 #include "cpu/seg.h"
 #include "cpu/system.h"
+#include "emu_machine.h"
 #include "lintas/cpu.h"
-#include "lintas/io.h"
-#include "lintas/mem.h"
 
 /* Guest physical layout. System structures are also mapped, supervisor
  * only, at SYS_LIN + their physical address. */
@@ -48,10 +47,7 @@ enum {
 enum { SEL_KCODE = 0x10, SEL_KDATA = 0x18, SEL_TSS = 0x40 };
 
 struct emu {
-    struct phys_mem *mem;
-    struct io_bus *io;
-    struct cpu *cpu;
-    uint8_t *ram;
+    struct emu_machine m;
     const uint8_t *pristine;
     struct hd_hello hello;
     struct seg_cache seg0[SEG_COUNT]; /* the process's segment registers */
@@ -96,7 +92,7 @@ static void map_page(uint8_t *ram, uint32_t lin, uint32_t phys, bool user)
 
 static void build_tables(struct emu *e)
 {
-    uint8_t *ram = e->ram;
+    uint8_t *ram = e->m.ram;
     const struct hd_hello *h = &e->hello;
 
     for (uint32_t p = 0; p < HD_CODE_SIZE; p += 4096)
@@ -153,7 +149,7 @@ static void process_segments(struct emu *e)
     static const int order[SEG_COUNT] = {SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS};
     for (int i = 0; i < SEG_COUNT; i++) {
         uint16_t sel = (uint16_t)e->hello.sel[i];
-        struct descriptor d = {get32(e->ram + PH_GDT + (sel & ~7u)), get32(e->ram + PH_GDT + (sel & ~7u) + 4)};
+        struct descriptor d = {get32(e->m.ram + PH_GDT + (sel & ~7u)), get32(e->m.ram + PH_GDT + (sel & ~7u) + 4)};
         if ((sel & ~3u) == 0 || (sel & 4) || (sel >> 3) >= 16)
             d.lo = d.hi = 0;
         seg_cache_set(&e->seg0[order[i]], sel, desc_base(d), desc_limit(d), desc_attr(d));
@@ -164,11 +160,7 @@ void emu_destroy(struct emu *e)
 {
     if (!e)
         return;
-    cpu_destroy(e->cpu);
-    if (e->io)
-        io_destroy(e->io);
-    if (e->mem)
-        mem_destroy(e->mem);
+    emu_machine_free(&e->m);
     free(e);
 }
 
@@ -179,22 +171,18 @@ struct emu *emu_create(const struct hd_hello *hello, const uint8_t *image)
         return NULL;
     e->hello = *hello;
     e->pristine = image;
-    e->mem = mem_create(RAM_SIZE);
-    e->io = io_create();
-    e->cpu = e->mem && e->io ? cpu_create(e->mem, e->io, NULL) : NULL;
-    if (!e->cpu) {
-        emu_destroy(e);
+    if (emu_machine_init(&e->m, RAM_SIZE)) {
+        free(e);
         return NULL;
     }
-    e->ram = mem_ram(e->mem);
     build_tables(e);
-    memcpy(e->ram + PH_DATA, image + HD_IMG_DATA, HD_DATA_SIZE);
-    memcpy(e->ram + PH_STACK, image + HD_IMG_STACK, HD_STACK_SIZE);
-    memcpy(e->ram + PH_LOW + HD_LOW_BASE, image + HD_IMG_LOW, HD_LOW_SIZE);
-    memset(e->ram + PH_CODE, 0xcc, HD_CODE_SIZE);
+    memcpy(e->m.ram + PH_DATA, image + HD_IMG_DATA, HD_DATA_SIZE);
+    memcpy(e->m.ram + PH_STACK, image + HD_IMG_STACK, HD_STACK_SIZE);
+    memcpy(e->m.ram + PH_LOW + HD_LOW_BASE, image + HD_IMG_LOW, HD_LOW_SIZE);
+    memset(e->m.ram + PH_CODE, 0xcc, HD_CODE_SIZE);
     process_segments(e);
 
-    struct cpu *cpu = e->cpu;
+    struct cpu *cpu = e->m.cpu;
     cpu->gdtr.base = SYS_LIN + PH_GDT;
     cpu->gdtr.limit = 0x7f;
     cpu->idtr.base = SYS_LIN + PH_IDT;
@@ -210,7 +198,7 @@ struct emu *emu_create(const struct hd_hello *hello, const uint8_t *image)
 
 uint64_t emu_icount(const struct emu *e)
 {
-    return e->cpu->icount - e->stub_insns;
+    return e->m.cpu->icount - e->stub_insns;
 }
 
 static void diff_area(uint8_t *mem, const uint8_t *pristine, uint32_t img_off, uint32_t size,
@@ -234,11 +222,11 @@ static void diff_area(uint8_t *mem, const uint8_t *pristine, uint32_t img_off, u
 static uint8_t *lin_to_host(struct emu *e, uint32_t lin)
 {
     if (lin - HD_DATA_BASE < HD_DATA_SIZE)
-        return e->ram + PH_DATA + (lin - HD_DATA_BASE);
+        return e->m.ram + PH_DATA + (lin - HD_DATA_BASE);
     if (lin - HD_STACK_BASE < HD_STACK_SIZE)
-        return e->ram + PH_STACK + (lin - HD_STACK_BASE);
+        return e->m.ram + PH_STACK + (lin - HD_STACK_BASE);
     if (e->hello.low_mapped && lin - HD_LOW_BASE < HD_LOW_SIZE)
-        return e->ram + PH_LOW + lin;
+        return e->m.ram + PH_LOW + lin;
     return NULL;
 }
 
@@ -246,13 +234,13 @@ static uint8_t *lin_to_host(struct emu *e, uint32_t lin)
  * vector, [error code,] EIP, CS, EFLAGS, ESP, SS. */
 static bool read_stub_frame(struct emu *e, struct hd_result *r)
 {
-    struct cpu *cpu = e->cpu;
+    struct cpu *cpu = e->m.cpu;
     uint32_t eip = (uint32_t)cpu->eip;
     uint32_t esp = (uint32_t)cpu->regs[R_ESP];
     if (eip - (SYS_LIN + PH_STUBS) >= 256 * STUB_SIZE || esp - SYS_LIN < PH_KSTACK_TOP - 0x1000 ||
         esp - SYS_LIN > PH_KSTACK_TOP - 24)
         return false;
-    const uint8_t *f = e->ram + (esp - SYS_LIN);
+    const uint8_t *f = e->m.ram + (esp - SYS_LIN);
     uint32_t vector = get32(f);
     f += 4;
     r->error_code = 0;
@@ -271,8 +259,8 @@ static bool read_stub_frame(struct emu *e, struct hd_result *r)
 
 void emu_run(struct emu *e, const struct test_case *tc, struct outcome *out)
 {
-    struct cpu *cpu = e->cpu;
-    uint8_t *code = e->ram + PH_CODE;
+    struct cpu *cpu = e->m.cpu;
+    uint8_t *code = e->m.ram + PH_CODE;
 
     uint32_t org = tc->hdr.org, end = org + tc->hdr.code_len;
     if (end > HD_CODE_SIZE)
@@ -325,9 +313,9 @@ void emu_run(struct emu *e, const struct test_case *tc, struct outcome *out)
     }
 
     out->nchunks = 0;
-    diff_area(e->ram + PH_DATA, e->pristine + HD_IMG_DATA, HD_IMG_DATA, HD_DATA_SIZE, out);
-    diff_area(e->ram + PH_STACK, e->pristine + HD_IMG_STACK, HD_IMG_STACK, HD_STACK_SIZE, out);
+    diff_area(e->m.ram + PH_DATA, e->pristine + HD_IMG_DATA, HD_IMG_DATA, HD_DATA_SIZE, out);
+    diff_area(e->m.ram + PH_STACK, e->pristine + HD_IMG_STACK, HD_IMG_STACK, HD_STACK_SIZE, out);
     if (e->hello.low_mapped)
-        diff_area(e->ram + PH_LOW + HD_LOW_BASE, e->pristine + HD_IMG_LOW, HD_IMG_LOW, HD_LOW_SIZE, out);
+        diff_area(e->m.ram + PH_LOW + HD_LOW_BASE, e->pristine + HD_IMG_LOW, HD_IMG_LOW, HD_LOW_SIZE, out);
     r->nchunks = out->nchunks;
 }

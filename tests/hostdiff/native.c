@@ -2,24 +2,15 @@
  * The driver's side of the conversation with the native runner: start it,
  * send batches of cases over a pipe, read back the outcomes.
  */
-#define _GNU_SOURCE
 #include "hostdiff.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-/* A batch must come back within this time (the runner is wedged otherwise;
- * generated code has no loops, so nothing legitimate takes long). */
-#define REPLY_TIMEOUT_MS 60000
+#include "runner_pipe.h"
 
 struct native {
-    pid_t pid;
-    int to, from;
+    struct runner_pipe pipe;
     uint8_t *buf;
     size_t cap;
 };
@@ -44,44 +35,18 @@ void outcome_free(struct outcome *o)
     o->nchunks = o->cap = 0;
 }
 
-static int write_full(int fd, const void *buf, size_t len)
+static int read_reply(struct native *n, void *buf, size_t len)
 {
-    const uint8_t *p = buf;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
+    switch (runner_pipe_read(&n->pipe, buf, len)) {
+    case RUNNER_READ_OK:
+        return 0;
+    case RUNNER_READ_TIMEOUT:
+        fprintf(stderr, "hostdiff: the native runner did not answer in time\n");
+        return -1;
+    default:
+        fprintf(stderr, "hostdiff: the native runner exited unexpectedly\n");
+        return -1;
     }
-    return 0;
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    while (len) {
-        struct pollfd pfd = {fd, POLLIN, 0};
-        int pr = poll(&pfd, 1, REPLY_TIMEOUT_MS);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr == 0) {
-            fprintf(stderr, "hostdiff: the native runner did not answer in time\n");
-            return -1;
-        }
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            fprintf(stderr, "hostdiff: the native runner exited unexpectedly\n");
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 static void reserve(struct native *n, size_t len)
@@ -98,41 +63,17 @@ static void reserve(struct native *n, size_t len)
 
 struct native *native_start(const char *path, struct hd_hello *hello, const uint8_t *image)
 {
-    int down[2], up[2];
-    /* A dead runner must show up as an error on the pipe, not kill us. */
-    signal(SIGPIPE, SIG_IGN);
-    if (pipe(down) || pipe(up)) {
-        perror("hostdiff: pipe");
-        return NULL;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("hostdiff: fork");
-        return NULL;
-    }
-    if (pid == 0) {
-        dup2(down[0], 0);
-        dup2(up[1], 1);
-        close(down[0]);
-        close(down[1]);
-        close(up[0]);
-        close(up[1]);
-        execl(path, path, (char *)NULL);
-        fprintf(stderr, "hostdiff: cannot run %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    close(down[0]);
-    close(up[1]);
     struct native *n = calloc(1, sizeof *n);
     if (!n) {
         fprintf(stderr, "hostdiff: out of memory\n");
         exit(1);
     }
-    n->pid = pid;
-    n->to = down[1];
-    n->from = up[0];
-    if (read_full(n->from, hello, sizeof *hello) || hello->magic != HD_MAGIC ||
-        write_full(n->to, image, HD_IMAGE_SIZE)) {
+    if (runner_pipe_start(&n->pipe, "hostdiff", path)) {
+        free(n);
+        return NULL;
+    }
+    if (read_reply(n, hello, sizeof *hello) || hello->magic != HD_MAGIC ||
+        runner_pipe_write(&n->pipe, image, HD_IMAGE_SIZE)) {
         fprintf(stderr, "hostdiff: the native runner %s did not start\n", path);
         native_stop(n);
         return NULL;
@@ -162,15 +103,15 @@ int native_run(struct native *n, const struct test_case *const *cases, unsigned 
         memcpy(n->buf + p, tc->patch, tc->hdr.npatch * sizeof(struct hd_patch));
         p += tc->hdr.npatch * sizeof(struct hd_patch);
     }
-    if (write_full(n->to, n->buf, p)) {
+    if (runner_pipe_write(&n->pipe, n->buf, p)) {
         fprintf(stderr, "hostdiff: cannot send cases to the native runner\n");
         return -1;
     }
     uint32_t reply;
-    if (read_full(n->from, &reply, 4))
+    if (read_reply(n, &reply, 4))
         return -1;
     reserve(n, reply);
-    if (read_full(n->from, n->buf, reply))
+    if (read_reply(n, n->buf, reply))
         return -1;
     p = 0;
     for (unsigned i = 0; i < count; i++) {
@@ -201,11 +142,7 @@ void native_stop(struct native *n)
     if (!n)
         return;
     uint32_t end[2] = {0, 0};
-    write_full(n->to, end, sizeof end);
-    close(n->to);
-    close(n->from);
-    int status;
-    waitpid(n->pid, &status, 0);
+    runner_pipe_stop(&n->pipe, end, sizeof end);
     free(n->buf);
     free(n);
 }

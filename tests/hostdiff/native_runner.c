@@ -23,7 +23,6 @@
  * glibc uses for thread-local storage, so it reloads GS first.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,13 +33,9 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <ucontext.h>
-#include <unistd.h>
 
 #include "protocol.h"
-
-#if !defined(__i386__)
-#error "the native runner must be built for 32-bit x86 (-m32)"
-#endif
+#include "runner.h"
 
 #define HD_CTRL_BASE 0x3f000000u
 
@@ -151,63 +146,10 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
     g[REG_GS] = (greg_t)c->own_sel[HD_GS];
 }
 
-static _Noreturn void die(const char *what)
-{
-    fprintf(stderr, "hostdiff_runner: %s: %s\n", what, strerror(errno));
-    exit(2);
-}
-
-static void *map_at(uint32_t addr, uint32_t size, int prot)
-{
-    void *p = mmap((void *)(uintptr_t)addr, size, prot,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    if (p != (void *)(uintptr_t)addr) {
-        /* Kernels before 4.17 treat the address as a hint only. */
-        munmap(p, size);
-        errno = EEXIST;
-        return NULL;
-    }
-    return p;
-}
-
 static void map_or_die(uint32_t addr, uint32_t size, int prot, const char *what)
 {
-    if (!map_at(addr, size, prot))
-        die(what);
-}
-
-static void read_full(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    while (len) {
-        ssize_t n = read(0, p, len);
-        if (n == 0)
-            exit(0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            die("read");
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-static void write_full(const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    while (len) {
-        ssize_t n = write(1, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            die("write");
-        }
-        p += n;
-        len -= (size_t)n;
-    }
+    if (!runner_map_at(addr, size, prot))
+        runner_die(what);
 }
 
 static void install_handlers(void)
@@ -218,19 +160,12 @@ static void install_handlers(void)
     ss.ss_size = 1 << 16;
     ss.ss_flags = 0;
     if (!ss.ss_sp || sigaltstack(&ss, NULL))
-        die("sigaltstack");
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = on_signal;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(sigs[i], &sa, NULL))
-            die("sigaction");
-    }
+        runner_die("sigaltstack");
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        runner_catch(sigs[i], on_signal, SA_ONSTACK | SA_RESTART);
     struct itimerval it = {{0, 500000}, {0, 500000}};
     if (setitimer(ITIMER_REAL, &it, NULL))
-        die("setitimer");
+        runner_die("setitimer");
 }
 
 static uint32_t read_sel(int which)
@@ -316,7 +251,7 @@ int main(void)
     /* 16-bit addressing reaches up to 0x1001e; keep that unmapped. */
     map_or_die(HD_LOW_BASE + HD_LOW_SIZE, HD_GUARD_SIZE, PROT_NONE, "low guard");
     /* Below vm.mmap_min_addr nothing can be mapped, by us or anyone. */
-    hello.low_mapped = map_at(HD_LOW_BASE, HD_LOW_SIZE, PROT_READ | PROT_WRITE) != NULL;
+    hello.low_mapped = runner_map_at(HD_LOW_BASE, HD_LOW_SIZE, PROT_READ | PROT_WRITE) != NULL;
 
     struct ctrl *c = CTRL;
     for (int i = 0; i < HD_NSEG; i++)
@@ -325,12 +260,12 @@ int main(void)
     c->entry = HD_CODE_BASE;
     probe_gdt(&hello);
     install_handlers();
-    write_full(&hello, sizeof hello);
+    runner_write(&hello, sizeof hello);
 
     uint8_t *pristine = malloc(HD_IMAGE_SIZE);
     if (!pristine)
-        die("malloc");
-    read_full(pristine, HD_IMAGE_SIZE);
+        runner_die("malloc");
+    runner_read(pristine, HD_IMAGE_SIZE);
     struct area areas[3] = {
         {(uint8_t *)HD_DATA_BASE, pristine + HD_IMG_DATA, HD_IMG_DATA, HD_DATA_SIZE},
         {(uint8_t *)HD_STACK_BASE, pristine + HD_IMG_STACK, HD_IMG_STACK, HD_STACK_SIZE},
@@ -347,23 +282,23 @@ int main(void)
     size_t in_cap = 0, out_cap = 0;
     for (;;) {
         uint32_t hdr[2];
-        read_full(hdr, sizeof hdr);
+        runner_read(hdr, sizeof hdr);
         if (hdr[0] == 0)
             return 0;
         if (hdr[1] > in_cap) {
             in_cap = hdr[1];
             in = realloc(in, in_cap);
             if (!in)
-                die("realloc");
+                runner_die("realloc");
         }
-        read_full(in, hdr[1]);
+        runner_read(in, hdr[1]);
 
         size_t ip = 0, op = 4;
         if (!out) {
             out_cap = 1 << 20;
             out = malloc(out_cap);
             if (!out)
-                die("malloc");
+                runner_die("malloc");
         }
         for (uint32_t k = 0; k < hdr[0]; k++) {
             struct hd_case cs;
@@ -403,7 +338,7 @@ int main(void)
                 out_cap = need * 2;
                 out = realloc(out, out_cap);
                 if (!out)
-                    die("realloc");
+                    runner_die("realloc");
             }
             memcpy(c->regs, cs.regs, sizeof c->regs);
             /* TF, AC and NT would change what the sequence does natively in
@@ -425,7 +360,7 @@ int main(void)
         }
         uint32_t nbytes = (uint32_t)(op - 4);
         memcpy(out, &nbytes, 4);
-        write_full(out, op);
+        runner_write(out, op);
     }
 bad:
     fprintf(stderr, "hostdiff_runner: malformed case batch\n");

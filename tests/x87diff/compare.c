@@ -23,6 +23,8 @@
 
 #include <string.h>
 
+#include "diff_names.h"
+
 #define INT_BIT (1ull << 63)
 
 bool xd_within_ulp(struct xd_ext a, struct xd_ext b)
@@ -102,13 +104,7 @@ static const char *const diff_names[] = {
 
 void report_diff_names(FILE *out, unsigned diff)
 {
-    const char *sep = "";
-    for (unsigned i = 0; i < NDIFF; i++) {
-        if (diff & (1u << i)) {
-            fprintf(out, "%s%s", sep, diff_names[i]);
-            sep = ",";
-        }
-    }
+    diff_print_names(out, diff, diff_names, NDIFF);
 }
 
 static const char *class_name(struct xd_ext v)

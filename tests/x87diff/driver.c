@@ -23,12 +23,16 @@
 #define _GNU_SOURCE
 #include "x87diff.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define SKIP 77
+#include "diff_options.h"
+
+#define USAGE                                                                                    \
+    "usage: x87diff_driver [--runner PATH] [--seed S] [--count N] [--batch B]\n"                 \
+    "                      [--verbose] [--native-only] [--reports R]\n"
+
 #define MAX_NAMES 160
 #define ROUND_TRIP_CASES 4096
 /* The host's results of one batch are written while the next batch is
@@ -208,70 +212,34 @@ static void summary(struct run *r, uint64_t count)
     printf("x87diff: %llu mismatches\n", (unsigned long long)r->mismatches);
 }
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: x87diff_driver [--runner PATH] [--seed S] [--count N] [--batch B]\n"
-                 "                      [--verbose] [--native-only] [--reports R]\n");
-}
-
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"runner", required_argument, NULL, 'r'},  {"seed", required_argument, NULL, 's'},
-        {"count", required_argument, NULL, 'n'},   {"batch", required_argument, NULL, 'b'},
-        {"verbose", no_argument, NULL, 'v'},       {"native-only", no_argument, NULL, 'N'},
-        {"reports", required_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct run *r = calloc(1, sizeof *r);
-#ifdef X87DIFF_RUNNER
-    const char *runner = X87DIFF_RUNNER;
-#else
-    const char *runner = NULL;
+    struct diff_options o = {.seed = 1, .count = 1000, .batch = 448, .max_reports = 10};
+#ifdef HOSTRUN_RUNNER
+    o.runner = HOSTRUN_RUNNER;
 #endif
-    uint64_t seed = 1, count = 1000;
-    unsigned batch = 448;
     if (!r) {
         fprintf(stderr, "x87diff: out of memory\n");
         return 1;
     }
     r->self = argv[0];
-    r->max_reports = 10;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end = NULL;
-        switch (c) {
-        case 'r': runner = optarg; break;
-        case 's': seed = strtoull(optarg, &end, 0); break;
-        case 'n': count = strtoull(optarg, &end, 0); break;
-        case 'b': batch = (unsigned)strtoul(optarg, &end, 0); break;
-        case 'R': r->max_reports = (unsigned)strtoul(optarg, &end, 0); break;
-        case 'v': r->verbose = true; break;
-        case 'N': r->native_only = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
-        }
-        if (end && *end) {
-            fprintf(stderr, "x87diff: bad number '%s'\n", optarg);
-            return 1;
-        }
-    }
-    if (optind != argc) {
-        usage(stderr);
-        return 1;
-    }
-    if (batch == 0 || batch > MAX_BATCH) {
+    int parsed = diff_options_parse(&o, argc, argv, "x87diff", USAGE, NULL, 0);
+    if (parsed != DIFF_OPTIONS_RUN)
+        return parsed;
+    if (o.batch == 0 || o.batch > MAX_BATCH) {
         fprintf(stderr, "x87diff: --batch must be between 1 and %u\n", (unsigned)MAX_BATCH);
         return 1;
     }
+    r->verbose = o.verbose;
+    r->native_only = o.native_only;
+    r->max_reports = o.max_reports;
     if (compare_self_test(stdout))
         return 1;
-    if (!runner) {
-        printf("x87diff: skipped: no native runner (not an x86 host, or no -m32 toolchain)\n");
-        return SKIP;
-    }
+    if (!o.runner)
+        return diff_skip_no_runner("x87diff");
 
-    unsigned cap = batch > ROUND_TRIP_CASES ? batch : ROUND_TRIP_CASES;
+    unsigned cap = o.batch > ROUND_TRIP_CASES ? o.batch : ROUND_TRIP_CASES;
     struct xd_test *tests[2] = {malloc(cap * sizeof(struct xd_test)),
                                 malloc(cap * sizeof(struct xd_test))};
     struct xd_result *res[2] = {malloc(cap * sizeof(struct xd_result)),
@@ -281,12 +249,12 @@ int main(int argc, char **argv)
         return 1;
     }
     struct xd_hello hello;
-    r->nat = native_start(runner, &hello);
+    r->nat = native_start(o.runner, &hello);
     if (!r->nat)
         return 1;
     memcpy(r->vendor, hello.vendor, sizeof hello.vendor);
     r->amd_host = !strcmp(r->vendor, "AuthenticAMD");
-    if (native_round_trip(r, seed, tests[0], res[0]))
+    if (native_round_trip(r, o.seed, tests[0], res[0]))
         return 1;
     if (!r->native_only) {
         r->emu = emu_create();
@@ -298,10 +266,10 @@ int main(int argc, char **argv)
 
     int status = 0;
     if (r->native_only) {
-        for (uint64_t done = 0; done < count;) {
-            unsigned n = count - done < batch ? (unsigned)(count - done) : batch;
+        for (uint64_t done = 0; done < o.count;) {
+            unsigned n = o.count - done < o.batch ? (unsigned)(o.count - done) : o.batch;
             for (unsigned j = 0; j < n; j++)
-                gen_test(seed + done + j, &tests[0][j]);
+                gen_test(o.seed + done + j, &tests[0][j]);
             double t0 = now();
             if (native_send(r->nat, tests[0], n) || native_receive(r->nat, n, res[0]) ||
                 native_send(r->nat, tests[0], n) || native_receive(r->nat, n, res[1]))
@@ -319,12 +287,12 @@ int main(int argc, char **argv)
     }
     /* Two batches in flight: one on the host while the other is emulated. */
     unsigned cur = 0, inflight = 0;
-    for (uint64_t done = 0; !r->native_only && (done < count || inflight);) {
+    for (uint64_t done = 0; !r->native_only && (done < o.count || inflight);) {
         unsigned next = 0;
-        if (done < count) {
-            next = count - done < batch ? (unsigned)(count - done) : batch;
+        if (done < o.count) {
+            next = o.count - done < o.batch ? (unsigned)(o.count - done) : o.batch;
             for (unsigned j = 0; j < next; j++)
-                gen_test(seed + done + j, &tests[cur ^ 1][j]);
+                gen_test(o.seed + done + j, &tests[cur ^ 1][j]);
             if (native_send(r->nat, tests[cur ^ 1], next))
                 return 1;
             done += next;
@@ -341,7 +309,7 @@ int main(int argc, char **argv)
         inflight = next;
         cur ^= 1;
     }
-    summary(r, count);
+    summary(r, o.count);
     native_stop(r->nat);
     emu_destroy(r->emu);
     for (int i = 0; i < 2; i++) {

@@ -13,9 +13,8 @@
 
 #include "cpu/seg.h"
 #include "cpu/system.h"
+#include "emu_machine.h"
 #include "lintas/cpu.h"
-#include "lintas/io.h"
-#include "lintas/mem.h"
 
 enum {
     PH_CODE = 0x10000,
@@ -32,21 +31,14 @@ enum {
                    SEG_ATTR_G)
 
 struct emu {
-    struct phys_mem *mem;
-    struct io_bus *io;
-    struct cpu *cpu;
-    uint8_t *ram;
+    struct emu_machine m;
 };
 
 void emu_destroy(struct emu *e)
 {
     if (!e)
         return;
-    cpu_destroy(e->cpu);
-    if (e->io)
-        io_destroy(e->io);
-    if (e->mem)
-        mem_destroy(e->mem);
+    emu_machine_free(&e->m);
     free(e);
 }
 
@@ -55,15 +47,11 @@ struct emu *emu_create(void)
     struct emu *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    e->mem = mem_create(RAM_SIZE);
-    e->io = io_create();
-    e->cpu = e->mem && e->io ? cpu_create(e->mem, e->io, NULL) : NULL;
-    if (!e->cpu) {
-        emu_destroy(e);
+    if (emu_machine_init(&e->m, RAM_SIZE)) {
+        free(e);
         return NULL;
     }
-    e->ram = mem_ram(e->mem);
-    struct cpu *cpu = e->cpu;
+    struct cpu *cpu = e->m.cpu;
     cpu_reset(cpu);
     cpu->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE;
     cpu_set_seg(cpu, SEG_CS, 0x08, 0, 0xffffffffu, FLAT_CODE);
@@ -77,11 +65,11 @@ struct emu *emu_create(void)
 
 void emu_run(struct emu *e, const struct xd_case *c, struct xd_result *out)
 {
-    struct cpu *cpu = e->cpu;
+    struct cpu *cpu = e->m.cpu;
     uint32_t len = c->code_len < XD_MAX_CODE ? c->code_len : XD_MAX_CODE;
-    memcpy(e->ram + PH_CODE, c->code, len);
-    e->ram[PH_CODE + len] = 0xf4; /* HLT */
-    memcpy(e->ram + PH_MEM, c->mem, XD_MEM_SIZE);
+    memcpy(e->m.ram + PH_CODE, c->code, len);
+    e->m.ram[PH_CODE + len] = 0xf4; /* HLT */
+    memcpy(e->m.ram + PH_MEM, c->mem, XD_MEM_SIZE);
 
     struct fpu *f = &cpu->fpu;
     memset(f, 0, sizeof *f);
@@ -121,5 +109,5 @@ void emu_run(struct emu *e, const struct xd_case *c, struct xd_result *out)
         /* Ran past the HLT or stopped for another reason: never right. */
         out->vector = 0x100u + (uint32_t)why;
     }
-    memcpy(out->mem, e->ram + PH_MEM, XD_MEM_SIZE);
+    memcpy(out->mem, e->m.ram + PH_MEM, XD_MEM_SIZE);
 }

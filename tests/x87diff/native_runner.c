@@ -18,7 +18,6 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
-#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,13 +26,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
-#include <unistd.h>
 
 #include "protocol.h"
-
-#if !defined(__i386__)
-#error "the x87 native runner must be built for 32-bit x86 (-m32)"
-#endif
+#include "runner.h"
 
 #define XR_BASE 0x21000000u /* code page, then the control page */
 #define XR_PAGE 4096u
@@ -112,44 +107,6 @@ static void on_sigfpe(int sig, siginfo_t *si, void *ucv)
     g[REG_EBP] = (greg_t)(uintptr_t)c;
 }
 
-static _Noreturn void die(const char *what)
-{
-    fprintf(stderr, "x87diff_runner: %s: %s\n", what, strerror(errno));
-    exit(2);
-}
-
-static void read_full(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    while (len) {
-        ssize_t n = read(0, p, len);
-        if (n == 0)
-            exit(0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            die("read");
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-static void write_full(const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    while (len) {
-        ssize_t n = write(1, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            die("write");
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
 static uint16_t get16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);
@@ -213,45 +170,37 @@ static void run_case(const struct xd_case *cs, struct xd_result *res)
 
 int main(void)
 {
-    void *p = mmap((void *)(uintptr_t)XR_BASE, 2 * XR_PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (p != (void *)(uintptr_t)XR_BASE)
-        die("mapping the code and control pages");
+    if (!runner_map_at(XR_BASE, 2 * XR_PAGE, PROT_READ | PROT_WRITE | PROT_EXEC))
+        runner_die("mapping the code and control pages");
     memset(CODE, 0xcc, XR_PAGE);
     struct ctrl *c = CTRL;
     c->resume = (uint32_t)(uintptr_t)xr_resume;
     c->entry = XR_BASE;
     c->data = (uint32_t)(uintptr_t)(c->mem + XD_MEM_BIAS);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_sigfpe;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGFPE, &sa, NULL))
-        die("sigaction");
+    runner_catch(SIGFPE, on_sigfpe, 0);
 
     struct xd_case *in = malloc(XD_MAX_BATCH * sizeof *in);
     struct xd_result *out = malloc(XD_MAX_BATCH * sizeof *out);
     if (!in || !out)
-        die("malloc");
+        runner_die("malloc");
     struct xd_hello hello = {XD_MAGIC, {0}};
     unsigned max, vendor[3];
     if (__get_cpuid(0, &max, &vendor[0], &vendor[2], &vendor[1]))
         memcpy(hello.vendor, vendor, sizeof hello.vendor);
-    write_full(&hello, sizeof hello);
+    runner_write(&hello, sizeof hello);
     for (;;) {
         uint32_t n;
-        read_full(&n, sizeof n);
+        runner_read(&n, sizeof n);
         if (n == 0)
             return 0;
         if (n > XD_MAX_BATCH) {
             fprintf(stderr, "x87diff_runner: batch of %u cases is too large\n", n);
             return 2;
         }
-        read_full(in, n * sizeof *in);
+        runner_read(in, n * sizeof *in);
         for (uint32_t i = 0; i < n; i++)
             run_case(&in[i], &out[i]);
-        write_full(out, n * sizeof *out);
+        runner_write(out, n * sizeof *out);
     }
 }
