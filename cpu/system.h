@@ -19,9 +19,11 @@
 #define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | \
                       CR0_NW | CR0_CD | CR0_PG)
 /* CR4 bits for the features CPUID reports. MCE only enables #MC, which no
- * machine check ever raises. */
+ * machine check ever raises. OSFXSR came with FXSR in the Pentium II;
+ * without SSE it changes nothing, and OSXMMEXCPT, which came with SSE,
+ * stays reserved (SDM vol. 3, 22, CR4 flags). */
 #define CR4_VALID (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | \
-                   CR4_PGE | CR4_PCE)
+                   CR4_PGE | CR4_PCE | CR4_OSFXSR)
 
 /* Far JMP/CALL to sel:off in any mode, through call gates and task gates
  * and to TSS descriptors (SDM vol. 2, CALL and JMP). osize is the operand

@@ -1,8 +1,9 @@
 ; CPUID, RDTSC and model-specific registers of a P6 (Pentium II class):
 ; CPUID vendor and family, the feature bits the emulated CPU must report,
 ; a monotonic time-stamp counter, SYSENTER MSRs that read back what was
-; written, a writable TSC, and #GP(0) for an MSR that does not exist
-; (SDM Vol. 2A CPUID, Vol. 2B RDMSR/WRMSR, Vol. 4).
+; written, a writable TSC, #GP(0) for an MSR that does not exist, and
+; CR4.OSFXSR settable as FXSR promises (SDM Vol. 2A CPUID, Vol. 2B
+; RDMSR/WRMSR, Vol. 3B 22 (CR4 flags), Vol. 4).
 
 %include "lib/guest.inc"
 
@@ -15,6 +16,9 @@ FEAT_SEP    equ 1 << 11
 FEAT_PGE    equ 1 << 13
 FEAT_CMOV   equ 1 << 15
 FEATURES    equ FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV
+FEAT_FXSR   equ 1 << 24
+
+CR4_OSFXSR  equ 1 << 9
 
 MSR_TSC             equ 0x10
 MSR_SYSENTER_CS     equ 0x174
@@ -177,4 +181,27 @@ test_main:
     int VEC_RETURN
 .r11:
     CHECK_FAULT 11, VEC_GP, 0, .user + 5, "#GP(0) from RDMSR at CPL 3"
+
+    ; With FXSR reported, the OS may set CR4.OSFXSR before using FXSAVE;
+    ; Linux does so on any CPU with FXSR, so the write must not fault.
+    mov eax, 1
+    cpuid
+    test edx, FEAT_FXSR
+    jz .no_fxsr
+    GUARD 12, "MOV CR4 setting OSFXSR"
+    mov esi, cr4
+    mov eax, esi
+    or eax, CR4_OSFXSR
+    mov cr4, eax
+    mov eax, cr4
+    mov cr4, esi
+    UNGUARD
+%if OSFXSR_KEPT
+    CHECK_BITS eax, CR4_OSFXSR, CR4_OSFXSR, 12, "CR4.OSFXSR reads back set"
+%else
+    PRINTLN "check 12: MOV CR4 setting OSFXSR ok (read-back not checked here)"
+%endif
+    ret
+.no_fxsr:
+    PRINTLN "check 12: skipped, CPUID reports no FXSR"
     ret

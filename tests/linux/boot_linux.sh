@@ -50,10 +50,11 @@ fail() {
 has() {
     grep -aq -- "$1" "$log"
 }
+# The console ends its lines with CR LF: a check of a whole line allows the CR.
 [ "$status" -eq 0 ] || fail "lintas exited with status $status$([ "$status" -eq 124 ] && echo " (timed out after $limit s)")"
 has '^LINTAS-SHELL-READY' || fail "no shell marker LINTAS-SHELL-READY"
-grep -aEq '^cpu family[[:space:]]*: 6$' "$log" || fail "no 'cpu family : 6' line in /proc/cpuinfo"
-has '^LINTAS-AWK: 1.414213562$' || fail "busybox awk did not print 1.414213562: $(grep -a '^LINTAS-AWK' "$log")"
+grep -aEq '^cpu family[[:space:]]*: 6[[:space:]]*$' "$log" || fail "no 'cpu family : 6' line in /proc/cpuinfo"
+grep -aEq '^LINTAS-AWK: 1\.414213562[[:space:]]*$' "$log" || fail "busybox awk did not print 1.414213562: $(grep -a '^LINTAS-AWK' "$log")"
 has '^LINTAS-DONE' || fail "/init did not finish"
 has 'reboot: Power down' || fail "no power-off ('reboot: Power down')"
 if grep -aE 'BUG|[Uu]nsupported|Kernel panic|not present on the CPU' "$log" >/dev/null; then
