@@ -81,6 +81,8 @@ void cpu_reset(struct cpu *cpu)
     memset(cpu->mtrr_fixed, 0, sizeof(cpu->mtrr_fixed));
     cpu->mtrr_def_type = 0; /* MTRRs disabled (SDM vol. 3, 11.11.5) */
     cpu->pat = PAT_POWER_ON;
+    memset(cpu->perf_evtsel, 0, sizeof(cpu->perf_evtsel)); /* counting disabled */
+    memset(cpu->perf_ctr, 0, sizeof(cpu->perf_ctr));
 
     cpu->nmi_pending = false;
     cpu->nmi_blocked = false;

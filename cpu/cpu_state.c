@@ -282,6 +282,8 @@ static const struct state_field cpu_fields[] = {
     STATE_ARRAY_SINCE(struct cpu, mtrr_fixed, 0, 2),
     STATE_FIELD_SINCE(struct cpu, mtrr_def_type, 0, 2), /* MTRRs disabled */
     STATE_FIELD_SINCE(struct cpu, pat, PAT_POWER_ON, 2),
+    STATE_ARRAY_SINCE(struct cpu, perf_evtsel, 0, 2),
+    STATE_ARRAY_SINCE(struct cpu, perf_ctr, 0, 2),
 
     CPU_FIELD(intr_line, false),
     CPU_FIELD(nmi_pending, false),

@@ -39,12 +39,14 @@ enum {
     MSR_APIC_BASE = 0x1b,
     MSR_EBL_CR_POWERON = 0x2a,
     MSR_BIOS_SIGN_ID = 0x8b,
+    MSR_PERFCTR0 = 0xc1, /* and PerfCtr1 */
     MSR_MTRRCAP = 0xfe,
     MSR_SYSENTER_CS = 0x174,
     MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176,
     MSR_MCG_CAP = 0x179,
     MSR_MCG_STATUS = 0x17a,
+    MSR_PERFEVTSEL0 = 0x186, /* and PerfEvtSel1 */
     MSR_MTRR_PHYS_BASE0 = 0x200, /* then MTRRphysMask0, Base1, ... Mask7 */
     MSR_MTRR_FIX64K_00000 = 0x250,
     MSR_MTRR_FIX16K_80000 = 0x258,
@@ -184,8 +186,68 @@ static bool memtype_write(struct cpu *cpu, uint32_t msr, uint64_t v)
     return true;
 }
 
-/* The P6 has two performance counters (SDM vol. 3, 18.6). */
+/* Performance monitoring (SDM vol. 3, "Performance Monitoring (P6 Family
+ * Processor)"; vol. 4, the P6 family MSR table): two 40-bit counters, each
+ * with an event select. Bit 21 and bits 63:32 of an event select are
+ * reserved; EN (bit 22) exists only in PerfEvtSel0 and enables both
+ * counters.
+ *
+ * No event is counted: a counter holds what WRMSR last put there. An exact
+ * count is out of reach even for instructions retired (event C0H): icount
+ * also counts delivered exceptions, USR and OS would have to follow every
+ * change of CPL, and the INT flag asks for an overflow interrupt through a
+ * local APIC this machine does not have. Software that sets counters up,
+ * reads them back and enables them (Linux's PMU probe) sees consistent
+ * registers. */
 #define P6_PMC_COUNT 2
+#define PERFEVTSEL_EN (1ull << 22)
+#define PERFEVTSEL_RESERVED (0xffffffff00000000ull | 1ull << 21)
+#define PERFCTR_WIDTH_MASK 0xffffffffffull
+#define PERFCTR_SIGN_BITS 0xff00000000ull
+_Static_assert(sizeof(((struct cpu *)0)->perf_evtsel) == P6_PMC_COUNT * sizeof(uint64_t) &&
+                   sizeof(((struct cpu *)0)->perf_ctr) == P6_PMC_COUNT * sizeof(uint64_t),
+               "an event select and a counter for each of the two counters");
+
+static bool perf_evtsel_ok(unsigned n, uint64_t v)
+{
+    return !(v & (PERFEVTSEL_RESERVED | (n != 0 ? PERFEVTSEL_EN : 0)));
+}
+
+/* WRMSR loads bits 31:0 of a counter and copies bit 31 into bits 39:32,
+ * whatever EDX holds, so that a negative count can be preset. */
+static uint64_t perf_ctr_value(uint32_t lo)
+{
+    return lo | (lo & 0x80000000u ? PERFCTR_SIGN_BITS : 0);
+}
+
+/* The performance-monitoring MSRs: true when msr is one of them, with its
+ * value read into *v. */
+static bool perfmon_read(const struct cpu *cpu, uint32_t msr, uint64_t *v)
+{
+    if (msr >= MSR_PERFCTR0 && msr < MSR_PERFCTR0 + P6_PMC_COUNT)
+        *v = cpu->perf_ctr[msr - MSR_PERFCTR0];
+    else if (msr >= MSR_PERFEVTSEL0 && msr < MSR_PERFEVTSEL0 + P6_PMC_COUNT)
+        *v = cpu->perf_evtsel[msr - MSR_PERFEVTSEL0];
+    else
+        return false;
+    return true;
+}
+
+/* The performance-monitoring MSRs: true when msr is one of them. Reserved
+ * bits in an event select are #GP(0). */
+static bool perfmon_write(struct cpu *cpu, uint32_t msr, uint64_t v)
+{
+    if (msr >= MSR_PERFCTR0 && msr < MSR_PERFCTR0 + P6_PMC_COUNT) {
+        cpu->perf_ctr[msr - MSR_PERFCTR0] = perf_ctr_value((uint32_t)v);
+    } else if (msr >= MSR_PERFEVTSEL0 && msr < MSR_PERFEVTSEL0 + P6_PMC_COUNT) {
+        if (!perf_evtsel_ok(msr - MSR_PERFEVTSEL0, v))
+            cpu_fault(cpu, EXC_GP, 0);
+        cpu->perf_evtsel[msr - MSR_PERFEVTSEL0] = v;
+    } else {
+        return false;
+    }
+    return true;
+}
 
 struct cpuid_leaf {
     uint32_t eax, ebx, ecx, edx;
@@ -316,7 +378,7 @@ void exec_RDMSR(struct cpu *cpu, const struct insn *in)
         return;
     }
     uint64_t v;
-    if (memtype_read(cpu, msr, &v)) {
+    if (memtype_read(cpu, msr, &v) || perfmon_read(cpu, msr, &v)) {
         set_edx_eax(cpu, v);
         return;
     }
@@ -356,6 +418,12 @@ const char *msr_state_error(const struct cpu *cpu)
         return "MTRRdefType has reserved bits set or a reserved type";
     if (!type_bytes_ok(cpu->pat, true))
         return "IA32_PAT has reserved bits set or a reserved type";
+    for (unsigned n = 0; n < P6_PMC_COUNT; n++) {
+        if (!perf_evtsel_ok(n, cpu->perf_evtsel[n]))
+            return "a PerfEvtSel has reserved bits set";
+        if (cpu->perf_ctr[n] & ~PERFCTR_WIDTH_MASK)
+            return "a PerfCtr has bits above 39 set";
+    }
     return NULL;
 }
 
@@ -372,7 +440,7 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
         mc_bank_write(cpu, bank, reg, v);
         return;
     }
-    if (memtype_write(cpu, msr, v))
+    if (memtype_write(cpu, msr, v) || perfmon_write(cpu, msr, v))
         return;
     switch (msr) {
     case MSR_TSC:
@@ -407,10 +475,11 @@ void exec_WRMSR(struct cpu *cpu, const struct insn *in)
 void exec_RDPMC(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    if ((!(cpu->cr4 & CR4_PCE) && cpu->cpl != 0) || (uint32_t)cpu->regs[R_ECX] >= P6_PMC_COUNT)
+    uint32_t counter = (uint32_t)cpu->regs[R_ECX];
+    if ((!(cpu->cr4 & CR4_PCE) && cpu->cpl != 0) || counter >= P6_PMC_COUNT)
         cpu_fault(cpu, EXC_GP, 0);
-    /* No events are counted. */
-    set_edx_eax(cpu, 0);
+    /* All 40 bits: 39:32 in EDX[7:0] (SDM vol. 2, RDPMC). */
+    set_edx_eax(cpu, cpu->perf_ctr[counter]);
 }
 
 /* The flat segments SYSENTER and SYSEXIT load without reading the GDT:

@@ -186,6 +186,10 @@ struct cpu {
     uint64_t mtrr_fixed[11]; /* 64K_00000, 16K_80000, 16K_A0000, 4K_C0000 .. 4K_F8000 */
     uint64_t mtrr_def_type;
     uint64_t pat;
+    /* P6 performance monitoring: PerfEvtSel0/1 and the 40-bit PerfCtr0/1
+     * (SDM vol. 3, "Performance Monitoring (P6 Family Processor)"). */
+    uint64_t perf_evtsel[2];
+    uint64_t perf_ctr[2];
 
     /* Events the run loop looks at between instructions. They share one
      * aligned eight-byte group so that "nothing pending", the common case,

@@ -227,6 +227,8 @@ static void mtrr_mask_reserved(struct cpu *c) { c->mtrr_var[7] = 1ull << 36; }
 static void mtrr_fixed_type(struct cpu *c) { c->mtrr_fixed[10] = 0x0300000000000000ull; }
 static void mtrr_def_type_reserved(struct cpu *c) { c->mtrr_def_type = 0x100; }
 static void pat_type(struct cpu *c) { c->pat = 0x0007040600070402ull; }
+static void evtsel1_enable(struct cpu *c) { c->perf_evtsel[1] = 1ull << 22; }
+static void perf_ctr_wide(struct cpu *c) { c->perf_ctr[0] = 1ull << 40; }
 
 static const struct bad_case bad_cases[] = {
     { "cc_op past the end", false, cc_op_past_end, "cc_op" },
@@ -264,6 +266,8 @@ static const struct bad_case bad_cases[] = {
     { "MTRRfix4K_F8000 type 3", false, mtrr_fixed_type, "fixed-range MTRR" },
     { "MTRRdefType bit 8", false, mtrr_def_type_reserved, "MTRRdefType" },
     { "PAT entry type 2", false, pat_type, "IA32_PAT" },
+    { "PerfEvtSel1 EN", false, evtsel1_enable, "PerfEvtSel" },
+    { "PerfCtr0 bit 40", false, perf_ctr_wide, "PerfCtr" },
 };
 
 static void test_refusals(struct unit_tally *t)

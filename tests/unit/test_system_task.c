@@ -500,10 +500,55 @@ static void test_cpuid_msr(struct unit_machine *h)
                    "RDMSR %x after the write: %llx", memtype[i].msr, (unsigned long long)after);
     }
     CHECK(h, msr_read(h, 0x210, &(uint64_t){ 0 }) == EXC_GP);
+
+    /* Performance counters take bits 31:0 and extend bit 31 to bit 39;
+     * reserved event-select bits are #GP(0) and change nothing (SDM vol.
+     * 3, "Performance Monitoring (P6 Family Processor)"). */
+    static const struct {
+        uint32_t msr, edx, eax;
+        bool ok;
+        uint64_t stored;
+    } perfmon[] = {
+        { 0xc1, 0x12345678, 0x0000abcd, true, 0xabcd }, /* EDX is ignored */
+        { 0xc2, 0, 0x80000001, true, 0xff80000001ull },
+        { 0x186, 0, 0xffdfffff, true, 0xffdfffff },     /* every field, EN too */
+        { 0x186, 0, 0x00200000, false, 0 },             /* bit 21 */
+        { 0x186, 1, 0, false, 0 },                      /* bit 32 */
+        { 0x187, 0, 0xff9fffff, true, 0xff9fffff },
+        { 0x187, 0, 0x00400000, false, 0 },             /* EN is PerfEvtSel0's alone */
+        { 0xc3, 0, 0, false, 0 },                       /* two counters only */
+        { 0x188, 0, 0, false, 0 },
+    };
+    for (size_t i = 0; i < sizeof(perfmon) / sizeof(perfmon[0]); i++) {
+        uint64_t before = 0, after = 0;
+        bool readable = msr_read(h, perfmon[i].msr, &before) == -1;
+        int vector = msr_write(h, perfmon[i].msr, (uint64_t)perfmon[i].edx << 32 | perfmon[i].eax);
+        CHECK_CASE(h, vector == (perfmon[i].ok ? -1 : EXC_GP), "WRMSR %x: vector %d",
+                   perfmon[i].msr, vector);
+        CHECK_CASE(h, readable == (msr_read(h, perfmon[i].msr, &after) == -1) &&
+                          after == (perfmon[i].ok ? perfmon[i].stored : before),
+                   "RDMSR %x after the write: %llx", perfmon[i].msr, (unsigned long long)after);
+    }
+    /* Linux's PMU probe: flip the low 16 bits of a counter and read them
+     * back. */
+    uint64_t count = 0, flipped = 0;
+    CHECK(h, msr_read(h, 0xc2, &count) == -1 && msr_write(h, 0xc2, count ^ 0xffff) == -1 &&
+                 msr_read(h, 0xc2, &flipped) == -1 && flipped == (count ^ 0xffff));
+
+    /* RDPMC returns all 40 bits; ring 3 needs CR4.PCE. */
     cpu->regs[R_ECX] = 2;
     CHECK(h, TRY(h, exec_RDPMC(cpu, &in)) == EXC_GP);
     cpu->regs[R_ECX] = 1;
-    CHECK(h, TRY(h, exec_RDPMC(cpu, &in)) == -1 && cpu->regs[R_EAX] == 0);
+    CHECK(h, TRY(h, exec_RDPMC(cpu, &in)) == -1 && cpu->regs[R_EDX] == 0xff &&
+                 cpu->regs[R_EAX] == 0x8000fffe);
+    set_ring(h, 3);
+    cpu->regs[R_ECX] = 0;
+    CHECK(h, TRY(h, exec_RDPMC(cpu, &in)) == EXC_GP);
+    cpu->cr4 |= CR4_PCE;
+    CHECK(h, TRY(h, exec_RDPMC(cpu, &in)) == -1 && cpu->regs[R_EDX] == 0 &&
+                 cpu->regs[R_EAX] == 0xabcd);
+    cpu->cr4 = 0;
+    set_ring(h, 0);
 
     /* SYSENTER/SYSEXIT with flat segments from SYSENTER_CS. */
     cpu->sysenter_cs = SEL_CODE0;
