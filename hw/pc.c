@@ -80,7 +80,6 @@ struct pc {
     struct debugcon *debugcon;
     struct debug_exit *debug_exit;
     bool kbc_a20; /* the i8042's A20 output, which its state restores */
-    struct linux_boot *linux_boot; /* a Linux kernel the firmware boots, or NULL */
 };
 
 /* Registry reset hooks, typed for the machine. */
@@ -264,7 +263,7 @@ static int fill_fw_cfg(struct pc *pc, uint64_t ram_size, char *err, size_t errle
     struct fw_cfg *fw = pc->fw_cfg;
     uint8_t ram[8], cpus[2], no_menu[2], e820[20];
     /* A Linux kernel boots first, from the option ROM that loads it. */
-    const char *bootorder = pc->linux_boot ? LINUX_BOOT_BOOTORDER : "";
+    const char *bootorder = pc->m->linux_boot ? LINUX_BOOT_BOOTORDER : "";
     put_le(ram, ram_size, 8);
     put_le(cpus, 1, 2);
     put_le(no_menu, 0, 2);
@@ -374,7 +373,7 @@ static int create_chipset(struct pc *pc, const struct machine_config *cfg, char 
     machine_add_device(m, &fw_cfg_state_desc, pc->fw_cfg, fw_cfg_reset_hook);
     if (acpi_tables_install(pc->fw_cfg, ACPI_PM_BASE) < 0)
         return out_of_memory(err, errlen, "ACPI tables");
-    if (pc->linux_boot && linux_boot_add_fw_cfg(pc->linux_boot, pc->fw_cfg, err, errlen) < 0)
+    if (m->linux_boot && linux_boot_add_fw_cfg(m->linux_boot, pc->fw_cfg, err, errlen) < 0)
         return -1;
     fill_cmos(pc, m->ram_size);
     return 0;
@@ -430,10 +429,8 @@ int pc_create(struct machine *m, const struct machine_config *cfg, char *err, si
     m->board = pc;
     /* Firmware runs unless a Multiboot kernel starts directly; an explicit
      * -bios is mapped either way, so that a kernel may call into it. A
-     * Linux kernel (-kernel without m->boot) boots through the firmware,
-     * from which an option ROM loads it (vm/linux_boot.h). */
-    if (cfg->kernel_path && !m->boot && !(pc->linux_boot = linux_boot_open(cfg, err, errlen)))
-        return -1;
+     * Linux kernel boots through the firmware, from which an option ROM
+     * loads it (vm/linux_boot.h). */
     if (!m->boot || cfg->bios_path) {
         const char *path = cfg->bios_path ? cfg->bios_path : MACHINE_DEFAULT_BIOS;
         if (map_bios(pc, path, !cfg->bios_path, err, errlen) < 0)
@@ -459,7 +456,6 @@ void pc_destroy(struct pc *pc)
         chardev_close(pc->serial_chr[i]);
     }
     fw_cfg_destroy(pc->fw_cfg);
-    linux_boot_free(pc->linux_boot);
     system_ports_destroy(pc->ports);
     piix4_pm_destroy(pc->pm);
     piix3_destroy(pc->piix3);

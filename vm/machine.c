@@ -95,8 +95,12 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
     m->ram_size = cfg->ram_size;
     /* Files named on the command line are checked before anything is
      * created on the host (the -D log, a -serial file). A Linux kernel
-     * boots through the firmware instead: the board reads it. */
-    if (cfg->kernel_path && !linux_boot_config_is_bzimage(cfg)) {
+     * boots through the firmware, which the board hands it to. */
+    if (cfg->kernel_path && linux_boot_config_is_bzimage(cfg)) {
+        m->linux_boot = linux_boot_open(cfg, err, errlen);
+        if (!m->linux_boot)
+            goto fail;
+    } else if (cfg->kernel_path) {
         m->boot = multiboot_open(cfg->kernel_path, cfg->kernel_image, cfg->kernel_image_size,
                                  cfg->append, cfg->initrd, err, errlen);
         if (!m->boot)
@@ -143,6 +147,7 @@ void machine_destroy(struct machine *m)
         return;
     multiboot_free(m->boot);
     pc_destroy(m->board);
+    linux_boot_free(m->linux_boot);
     cpu_destroy(m->cpu);
     io_destroy(m->io);
     /* After every device: their timers are on it. */

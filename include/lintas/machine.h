@@ -86,6 +86,7 @@ struct machine_device {
 
 #define MACHINE_MAX_DEVICES 32
 
+struct linux_boot;
 struct multiboot_boot;
 struct pc;
 
@@ -97,6 +98,7 @@ struct machine {
     struct pc *board;
     struct logger log;
     struct multiboot_boot *boot; /* NULL: firmware boot; else what every reset loads */
+    struct linux_boot *linux_boot; /* a Linux kernel the firmware boots, or NULL */
     uint64_t ram_size;
     bool no_reboot;
 
