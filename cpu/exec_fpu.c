@@ -295,71 +295,33 @@ static void store_mem(struct cpu *cpu, const struct insn *in, enum mem_kind kind
         fpu_pop(f);
 }
 
-/* FLD, FILD, FBLD from memory; FST, FIST, FBSTP, FSTP m80 to it. */
-static void op_load_mem(struct cpu *cpu, const struct insn *in, enum mem_kind kind)
+/* FLD, FILD, FBLD from memory; FST(P), FIST(P), FBSTP, FSTP m80 to it. The
+ * format follows from the escape and ModRM.reg (SDM vol. 2, appendix
+ * A.5.3): /0 /4 /5 load, /2 stores, /3 /6 /7 store and pop. */
+static enum mem_kind transfer_kind(const struct insn *in)
+{
+    switch (in->sub) {
+    case 1: /* D9 */
+        return M_F32;
+    case 3: /* DB */
+        return in->reg >= 5 ? M_F80 : M_I32;
+    case 5: /* DD */
+        return M_F64;
+    default: /* DF */
+        return in->reg == 4 || in->reg == 6 ? M_BCD : in->reg >= 5 ? M_I64 : M_I16;
+    }
+}
+
+static void op_load_mem(struct cpu *cpu, const struct insn *in)
 {
     struct fx80_env env = { cpu->fpu.fcw, 0, false };
-    struct fx80 v = load_operand(cpu, in, kind, &env);
+    struct fx80 v = load_operand(cpu, in, transfer_kind(in), &env);
     load_value(&cpu->fpu, v, env.flags, false);
 }
 
-static void op_fld_m32(struct cpu *cpu, const struct insn *in)
+static void op_store_mem(struct cpu *cpu, const struct insn *in)
 {
-    op_load_mem(cpu, in, M_F32);
-}
-static void op_fld_m64(struct cpu *cpu, const struct insn *in)
-{
-    op_load_mem(cpu, in, M_F64);
-}
-static void op_fld_m80(struct cpu *cpu, const struct insn *in)
-{
-    op_load_mem(cpu, in, M_F80);
-}
-static void op_fild_m16(struct cpu *cpu, const struct insn *in)
-{
-    op_load_mem(cpu, in, M_I16);
-}
-static void op_fild_m32(struct cpu *cpu, const struct insn *in)
-{
-    op_load_mem(cpu, in, M_I32);
-}
-static void op_fild_m64(struct cpu *cpu, const struct insn *in)
-{
-    op_load_mem(cpu, in, M_I64);
-}
-static void op_fbld(struct cpu *cpu, const struct insn *in)
-{
-    op_load_mem(cpu, in, M_BCD);
-}
-
-/* /2 stores, /3 stores and pops. */
-static void op_fst_m32(struct cpu *cpu, const struct insn *in)
-{
-    store_mem(cpu, in, M_F32, in->reg == 3);
-}
-static void op_fst_m64(struct cpu *cpu, const struct insn *in)
-{
-    store_mem(cpu, in, M_F64, in->reg == 3);
-}
-static void op_fist_m16(struct cpu *cpu, const struct insn *in)
-{
-    store_mem(cpu, in, M_I16, in->reg == 3);
-}
-static void op_fist_m32(struct cpu *cpu, const struct insn *in)
-{
-    store_mem(cpu, in, M_I32, in->reg == 3);
-}
-static void op_fistp_m64(struct cpu *cpu, const struct insn *in)
-{
-    store_mem(cpu, in, M_I64, true);
-}
-static void op_fstp_m80(struct cpu *cpu, const struct insn *in)
-{
-    store_mem(cpu, in, M_F80, true);
-}
-static void op_fbstp(struct cpu *cpu, const struct insn *in)
-{
-    store_mem(cpu, in, M_BCD, true);
+    store_mem(cpu, in, transfer_kind(in), in->reg != 2);
 }
 
 /* D9 C0+i: FLD ST(i). */
@@ -1084,22 +1046,22 @@ struct esc_form {
 static const struct esc_form mem_forms[8][8] = {
     [0] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
             NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
-    [1] = { [0] = NUM(op_fld_m32), [2] = NUM(op_fst_m32), [3] = NUM(op_fst_m32),
+    [1] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
             [4] = CTL(op_fldenv), [5] = CTL(op_fldcw), [6] = NOW(op_fnstenv),
             [7] = NOW(op_fnstcw) },
     [2] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
             NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
-    [3] = { [0] = NUM(op_fild_m32), [2] = NUM(op_fist_m32), [3] = NUM(op_fist_m32),
-            [5] = NUM(op_fld_m80), [7] = NUM(op_fstp_m80) },
+    [3] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
+            [5] = NUM(op_load_mem), [7] = NUM(op_store_mem) },
     [4] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
             NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
-    [5] = { [0] = NUM(op_fld_m64), [2] = NUM(op_fst_m64), [3] = NUM(op_fst_m64),
+    [5] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
             [4] = CTL(op_frstor), [6] = NOW(op_fnsave), [7] = NOW(op_fnstsw_mem) },
     [6] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
             NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
-    [7] = { [0] = NUM(op_fild_m16), [2] = NUM(op_fist_m16), [3] = NUM(op_fist_m16),
-            [4] = NUM(op_fbld), [5] = NUM(op_fild_m64), [6] = NUM(op_fbstp),
-            [7] = NUM(op_fistp_m64) },
+    [7] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
+            [4] = NUM(op_load_mem), [5] = NUM(op_load_mem), [6] = NUM(op_store_mem),
+            [7] = NUM(op_store_mem) },
 };
 
 /* Register forms (mod = 3), by escape and ModRM.reg, then rm where the
