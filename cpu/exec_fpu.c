@@ -1043,22 +1043,26 @@ struct esc_form {
 #define CTL(fn) { fn, ESC_CONTROL }
 #define NOW(fn) { fn, ESC_NO_WAIT }
 
+/* D8, DA, DC, DE with a memory operand: the eight arithmetic operations on
+ * m32fp, m32int, m64fp, m16int. */
+#define ARITH_ROW                                                                  \
+    {                                                                              \
+        NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), \
+        NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem)  \
+    }
+
 static const struct esc_form mem_forms[8][8] = {
-    [0] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
-            NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
+    [0] = ARITH_ROW,
     [1] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
             [4] = CTL(op_fldenv), [5] = CTL(op_fldcw), [6] = NOW(op_fnstenv),
             [7] = NOW(op_fnstcw) },
-    [2] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
-            NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
+    [2] = ARITH_ROW,
     [3] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
             [5] = NUM(op_load_mem), [7] = NUM(op_store_mem) },
-    [4] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
-            NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
+    [4] = ARITH_ROW,
     [5] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
             [4] = CTL(op_frstor), [6] = NOW(op_fnsave), [7] = NOW(op_fnstsw_mem) },
-    [6] = { NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem),
-            NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem), NUM(op_arith_mem) },
+    [6] = ARITH_ROW,
     [7] = { [0] = NUM(op_load_mem), [2] = NUM(op_store_mem), [3] = NUM(op_store_mem),
             [4] = NUM(op_load_mem), [5] = NUM(op_load_mem), [6] = NUM(op_store_mem),
             [7] = NUM(op_store_mem) },
