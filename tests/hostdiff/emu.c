@@ -9,7 +9,7 @@
  *
  * Faults stop cpu_run() through stop_on_exception. Software interrupts that
  * pass the gate check (INT3, INTO, INT1) are delivered instead: each vector
- * enters a CPL 0 stub that pushes its number and halts, and the interrupted
+ * enters a CPL 0 handler that pushes its number and halts, and the interrupted
  * state is read back from the ring-0 stack frame.
  */
 #include "hostdiff.h"
@@ -52,7 +52,7 @@ struct emu {
     struct hd_hello hello;
     struct seg_cache seg0[SEG_COUNT]; /* the process's segment registers */
     uint32_t used_lo, used_hi; /* code bytes that are not INT3 */
-    uint64_t stub_insns;       /* instructions run in the stubs */
+    uint64_t handler_insns;       /* instructions run in the vector handlers */
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -122,7 +122,7 @@ static void build_tables(struct emu *e)
     }
     put_desc(gdt, SEL_TSS >> 3, SYS_LIN + PH_TSS, 0x67, 0x00008b00);
 
-    /* 32-bit interrupt gates to the stubs; Linux lets CPL 3 use vectors 3,
+    /* 32-bit interrupt gates to the handlers; Linux lets CPL 3 use vectors 3,
      * 4 and 0x80 only. */
     for (uint32_t v = 0; v < 256; v++) {
         uint32_t off = SYS_LIN + PH_STUBS + v * STUB_SIZE;
@@ -198,7 +198,7 @@ struct emu *emu_create(const struct hd_hello *hello, const uint8_t *image)
 
 uint64_t emu_icount(const struct emu *e)
 {
-    return e->m.cpu->icount - e->stub_insns;
+    return e->m.cpu->icount - e->handler_insns;
 }
 
 static void diff_area(uint8_t *mem, const uint8_t *pristine, uint32_t img_off, uint32_t size,
@@ -230,9 +230,9 @@ static uint8_t *lin_to_host(struct emu *e, uint32_t lin)
     return NULL;
 }
 
-/* A software interrupt reached a stub: the frame on the ring-0 stack is
+/* A software interrupt reached its handler: the frame on the ring-0 stack is
  * vector, [error code,] EIP, CS, EFLAGS, ESP, SS. */
-static bool read_stub_frame(struct emu *e, struct hd_result *r)
+static bool read_handler_frame(struct emu *e, struct hd_result *r)
 {
     struct cpu *cpu = e->m.cpu;
     uint32_t eip = (uint32_t)cpu->eip;
@@ -308,8 +308,8 @@ void emu_run(struct emu *e, const struct test_case *tc, struct outcome *out)
     if (why == CPU_EXIT_EXCEPTION) {
         r->vector = (uint32_t)cpu->last_exception;
         r->error_code = cpu->last_error_code;
-    } else if (why == CPU_EXIT_HALT && read_stub_frame(e, r)) {
-        e->stub_insns += 2; /* PUSH and HLT */
+    } else if (why == CPU_EXIT_HALT && read_handler_frame(e, r)) {
+        e->handler_insns += 2; /* PUSH and HLT */
     }
 
     out->nchunks = 0;

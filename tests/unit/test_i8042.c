@@ -9,24 +9,11 @@
 #include "hw/ps2.h"
 #include "lintas/io.h"
 #include "lintas/state.h"
+#include "irq_probe.h"
 #include "unit_check.h"
 
 enum { DATA = 0x60, CMD = 0x64 };
 enum { OBF = 0x01, SYS = 0x04, A2 = 0x08, AUXB = 0x20, TO = 0x40 };
-
-struct irq_probe {
-    bool level;
-    unsigned rises;
-};
-
-static void probe_set(void *opaque, unsigned line, bool level)
-{
-    struct irq_probe *p = opaque;
-    (void)line;
-    if (level && !p->level)
-        p->rises++;
-    p->level = level;
-}
 
 struct rig {
     struct io_bus *io;
@@ -58,8 +45,8 @@ static void rig_open(struct rig *r, bool with_mouse)
     if (!r->io)
         exit(2);
     struct i8042_board board = { board_reset, board_a20, r };
-    r->kbc = i8042_create(r->io, (struct irq_line){ probe_set, &r->irq1, 1 },
-                          (struct irq_line){ probe_set, &r->irq12, 12 }, board, NULL);
+    r->kbc = i8042_create(r->io, irq_probe_line(&r->irq1, 1),
+                          irq_probe_line(&r->irq12, 12), board, NULL);
     if (!r->kbc) {
         fprintf(stderr, "test_i8042: cannot create the controller\n");
         exit(2);

@@ -10,26 +10,13 @@
 #include "lintas/io.h"
 #include "lintas/state.h"
 #include "lintas/timer.h"
+#include "irq_probe.h"
 #include "unit_check.h"
 
 enum { CH0 = 0x40, CH1 = 0x41, CH2 = 0x42, CTRL = 0x43 };
 /* Control words: counter, RW, mode, BCD. */
 #define CW(sc, rw, mode, bcd) ((uint8_t)((sc) << 6 | (rw) << 4 | (mode) << 1 | (bcd)))
 enum { LSB = 1, MSB = 2, WORD = 3 };
-
-struct irq_probe {
-    bool level;
-    unsigned rises;
-};
-
-static void probe_set(void *opaque, unsigned line, bool level)
-{
-    struct irq_probe *p = opaque;
-    (void)line;
-    if (level && !p->level)
-        p->rises++;
-    p->level = level;
-}
 
 struct rig {
     struct vclock *clock;
@@ -52,7 +39,7 @@ static void rig_open(struct rig *r)
         fprintf(stderr, "test_pit: out of memory\n");
         exit(2);
     }
-    r->pit = pit_create(r->io, r->clock, (struct irq_line){ probe_set, &r->irq, 0 }, NULL);
+    r->pit = pit_create(r->io, r->clock, irq_probe_line(&r->irq, 0), NULL);
     if (!r->pit) {
         fprintf(stderr, "test_pit: cannot create the PIT\n");
         exit(2);

@@ -12,27 +12,13 @@
 #include "lintas/io.h"
 #include "lintas/state.h"
 #include "lintas/timer.h"
+#include "irq_probe.h"
 #include "unit_check.h"
 
 #define SEC 1000000000ull
 
 enum { SECS = 0, ASEC = 1, MINS = 2, AMIN = 3, HOURS = 4, AHOUR = 5, WDAY = 6, MDAY = 7,
        MON = 8, YEAR = 9, RA = 10, RB = 11, RC = 12, RD = 13, CENTURY = 0x32 };
-
-struct irq_probe {
-    bool level;
-    unsigned rises;
-};
-
-static void probe_set(void *opaque, unsigned line, bool level)
-{
-    struct irq_probe *p = opaque;
-    if (line != 8)
-        return;
-    if (level && !p->level)
-        p->rises++;
-    p->level = level;
-}
 
 struct rig {
     struct vclock *clock;
@@ -50,7 +36,7 @@ static void rig_open(struct rig *r, int64_t base)
         fprintf(stderr, "test_rtc: out of memory\n");
         exit(2);
     }
-    r->rtc = rtc_create(r->io, r->clock, (struct irq_line){ probe_set, &r->irq, 8 }, base, NULL);
+    r->rtc = rtc_create(r->io, r->clock, irq_probe_line(&r->irq, 8), base, NULL);
     if (!r->rtc) {
         fprintf(stderr, "test_rtc: cannot create the RTC\n");
         exit(2);

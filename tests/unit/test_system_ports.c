@@ -13,6 +13,7 @@
 #include "lintas/io.h"
 #include "lintas/state.h"
 #include "lintas/timer.h"
+#include "irq_probe.h"
 #include "unit_check.h"
 
 enum { PORT_B = 0x61, PORT_A = 0x92, POST = 0x80, CONFIG_ADDRESS = 0xcf8, RESET_CONTROL = 0xcf9 };
@@ -25,18 +26,8 @@ struct board_probe {
     unsigned a20_calls;
     bool a20;
     unsigned resets;
-    bool irq13;
-    unsigned irq13_edges;
+    struct irq_probe irq13;
 };
-
-static void probe_irq13(void *opaque, unsigned line, bool level)
-{
-    struct board_probe *b = opaque;
-    (void)line;
-    if (level && !b->irq13)
-        b->irq13_edges++;
-    b->irq13 = level;
-}
 
 static void probe_a20(void *opaque, bool enabled)
 {
@@ -71,7 +62,7 @@ static void rig_open(struct rig *r)
     r->ports = r->pit ? system_ports_create(r->io, r->pci, r->clock, r->pit,
                                             (struct system_ports_board){ probe_a20, probe_reset,
                                                                          &r->board },
-                                            (struct irq_line){ probe_irq13, &r->board, 13 },
+                                            irq_probe_line(&r->board.irq13, 13),
                                             NULL)
                       : NULL;
     if (!r->ports) {
@@ -438,17 +429,17 @@ static void test_coprocessor_error(struct unit_tally *t)
     struct rig r;
     rig_open(&r);
     system_ports_ferr(r.ports, true);
-    CHECK(t, r.board.irq13 && r.board.irq13_edges == 1);
+    CHECK(t, r.board.irq13.level && r.board.irq13.rises == 1);
     io_write(r.io, 0xf0, 0, 1);
-    CHECK(t, !r.board.irq13);
+    CHECK(t, !r.board.irq13.level);
     /* Still active: no new interrupt until FERR# drops and rises again. */
     system_ports_ferr(r.ports, true);
-    CHECK(t, !r.board.irq13 && r.board.irq13_edges == 1);
+    CHECK(t, !r.board.irq13.level && r.board.irq13.rises == 1);
     system_ports_ferr(r.ports, false);
     system_ports_ferr(r.ports, true);
-    CHECK(t, r.board.irq13 && r.board.irq13_edges == 2);
+    CHECK(t, r.board.irq13.level && r.board.irq13.rises == 2);
     system_ports_ferr(r.ports, false);
-    CHECK(t, !r.board.irq13);
+    CHECK(t, !r.board.irq13.level);
     CHECK(t, io_read(r.io, 0xf0, 1) == 0xff);
 
     /* The latch is saved, and reset clears it. */
@@ -456,11 +447,11 @@ static void test_coprocessor_error(struct unit_tally *t)
     struct state_writer w = { 0 };
     state_save(&system_ports_state_desc, r.ports, &w);
     system_ports_reset(r.ports);
-    CHECK(t, !r.board.irq13);
+    CHECK(t, !r.board.irq13.level);
     char err[128];
     struct state_reader rd = { w.buf, w.len, 0 };
     CHECK(t, state_load(&system_ports_state_desc, r.ports, &rd, err, sizeof(err)) == 0);
-    CHECK(t, r.board.irq13);
+    CHECK(t, r.board.irq13.level);
     /* A latch without FERR# behind it is impossible. */
     w.buf[w.len - 2] = 0;
     struct state_reader bad = { w.buf, w.len, 0 };
