@@ -786,20 +786,10 @@ static void op_d9_function(struct cpu *cpu, const struct insn *in)
 /* ------------------------------------------------------------------ */
 /* Control instructions. */
 
-static void fninit(struct fpu *f)
-{
-    f->fcw = FCW_INIT;
-    f->fsw = 0;
-    f->ftw = FTW_ALL_EMPTY;
-    f->fop = 0;
-    f->fip = f->fdp = 0;
-    f->fcs = f->fds = 0;
-}
-
 static void op_fninit(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    fninit(&cpu->fpu);
+    fpu_init(&cpu->fpu);
 }
 
 /* FNCLEX clears the exception flags, SF, ES and B; the condition codes
@@ -1005,7 +995,7 @@ static void op_fnsave(struct cpu *cpu, const struct insn *in)
         put16(b + env + 10 * i + 8, v.sign_exp);
     }
     write_mem(cpu, in, b, env + 80);
-    fninit(&cpu->fpu);
+    fpu_init(&cpu->fpu);
 }
 
 static void op_frstor(struct cpu *cpu, const struct insn *in)

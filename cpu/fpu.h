@@ -81,18 +81,27 @@ static inline unsigned fpu_tag_of(struct fpu_reg r)
     return TAG_VALID;
 }
 
+/* FNINIT and FINIT (SDM vol. 2, FINIT/FNINIT): default control word,
+ * clear status, every register empty, pointers 0; contents stay. */
+static inline void fpu_init(struct fpu *f)
+{
+    f->fcw = FCW_INIT;
+    f->fsw = 0;
+    f->ftw = FTW_ALL_EMPTY;
+    f->fop = 0;
+    f->fip = f->fdp = 0;
+    f->fcs = f->fds = 0;
+}
+
 /* The FPU state at power-up and RESET (SDM vol. 3, 9.1.1, table 9-1):
  * every register +0.0 and tagged so, all exceptions unmasked. */
 static inline void fpu_power_on(struct fpu *f)
 {
     for (unsigned i = 0; i < 8; i++)
         f->r[i] = (struct fpu_reg){ 0, 0 };
+    fpu_init(f);
     f->fcw = FCW_POWER_ON;
-    f->fsw = 0;
     f->ftw = FTW_ALL_ZERO;
-    f->fop = 0;
-    f->fip = f->fdp = 0;
-    f->fcs = f->fds = 0;
 }
 
 /* Before an x87 instruction that waits (all but FNINIT, FNCLEX, FNSTSW,
